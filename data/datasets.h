@@ -1,0 +1,58 @@
+/* datasets.h — the datasets a run trains on: the built-in MNIST digits,
+ * synthetic sequence tasks made from a seed, and NumPy .npz files.
+ *
+ * A dataset is a training ur_data and an optional validation ur_data whose
+ * arrays line up with a model's inputs (x) and outputs (y).
+ */
+#ifndef UR_DATASETS_H
+#define UR_DATASETS_H
+
+#include "ur.h"
+
+typedef struct ur_dataset {
+    char *name;        /* "mnist", "synthetic:adding", "path/to/file.npz" */
+    char *description; /* one line: source, sizes */
+    ur_data train;
+    ur_data val;       /* n_x == 0 when there is none */
+    /* Names of the x arrays for multi-input models ("x_<input name>"), so
+     * they can be matched to Input layers; NULL entries when single. */
+    char **x_names;
+} ur_dataset;
+
+void ur_data_clear(ur_data *d);          /* frees the arrays, zeroes d */
+void ur_dataset_free(ur_dataset *ds);
+
+/* The folder that holds the bundled data files: $UNROLL_DATADIR if set, else
+ * the installed datadir, else the source tree's data/. */
+const char *ur_datadir(void);
+
+/* "mnist": 8,000 training and 2,000 held-out digits (the validation data)
+ * as x (N, 28, 28) float32 in [0, 1] (row = timestep) and y (N,) int32
+ * labels. From data/mnist-10k.bin.gz. */
+ur_dataset *ur_dataset_mnist(ur_ctx *ctx);
+
+/* "synthetic:NAME[?key=value&...]": tasks generated from seed:
+ *   adding  — x (N, T, 2): a random value in [0,1) and a 0/1 marker that is
+ *             1 at exactly two steps; y (N, 1) the sum of the two marked
+ *             values (Hochreiter & Schmidhuber 1997). Options n (4000),
+ *             timesteps (50), val (0.2 of n generated separately).
+ *   sine    — noisy sine forecasting: x (N, T, 1) windows of
+ *             sin(w t + phase) + noise, y (N, 1) the next value. Options
+ *             n (4000), timesteps (40), noise (0.05).
+ *   parity  — x (N, T, 1) bits, y (N, 1) 1 if the count of ones is odd
+ *             (binary classification). Options n, timesteps (12).
+ * Unknown names or options: an error listing the known ones. */
+ur_dataset *ur_dataset_synthetic(const char *spec, uint64_t seed, ur_ctx *ctx);
+/* Names of the synthetic tasks, NULL-terminated. */
+extern const char *const ur_synthetic_names[];
+
+/* An .npz file: arrays x, y, optional x_val, y_val; for several inputs
+ * x_<input name> (and x_val_<input name>), for several outputs y_<output
+ * name>. Integer arrays stay int32 (token ids, sparse labels), floats are
+ * float32. Checks that all x/y share the sample count and says which differ. */
+ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx);
+
+/* Dispatches on spec: "mnist", "synthetic:...", or a path ending in .npz. */
+ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx);
+
+#endif
