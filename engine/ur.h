@@ -187,6 +187,8 @@ int64_t ur_graph_count_params(const ur_graph *g, bool trainable);
 const char *ur_layer_name(const ur_layer *l);
 const char *ur_layer_class(const ur_layer *l);
 const char *ur_layer_error(const ur_layer *l);    /* NULL when fine */
+/* Where the layer's object starts in the model file (0, 0 if built in memory). */
+void ur_layer_position(const ur_layer *l, int *line, int *column);
 int ur_layer_n_outputs(const ur_layer *l);
 const ur_shape *ur_layer_output_shape(const ur_layer *l, int k);
 bool ur_layer_output_masked(const ur_layer *l, int k);
