@@ -375,3 +375,24 @@ const ur_tensor *ur_model_input_grad(const ur_model *m, int i);
 float *ur_model_grads(const ur_model *m, size_t *n_trainable);
 /* Trainable weight boundaries in the arena, for per-weight clipnorm. */
 int ur_model_trainable_segments(const ur_model *m, const size_t **offset, const size_t **len);
+
+/* ---------------------------------------------------- options and layers */
+
+/* Parses l->spec against l->kind->options into l->cfg (allocated here):
+ * defaults, types, ranges, unknown keys (with the closest valid name).
+ * Keys every layer has ("class", "name", "inputs", "initial_state",
+ * "trainable") are skipped. The message names the option, not the layer. */
+ur_status ur_options_parse(ur_layer *l, ur_ctx *ctx);
+/* Frees what parsing allocated inside cfg (UR_OPT_LAYER values). */
+void ur_options_free(const ur_layer_kind *kind, void *cfg);
+/* The current value of option o in cfg, as a new ur_value. */
+ur_value *ur_option_to_value(const ur_option *o, const void *cfg);
+
+/* A stand-alone layer from its spec (Bidirectional's inner layers): kind
+ * lookup and options; not wired into a graph. NULL with ctx on error. */
+ur_layer *ur_layer_new_from_spec(const ur_value *spec, const char *name, ur_ctx *ctx);
+void ur_layer_free(ur_layer *l);
+/* Clears l's weights (before build() declares them again). */
+void ur_layer_clear_weights(ur_layer *l);
+/* The current value of a layer's option by name (new value), NULL if none. */
+ur_value *ur_layer_get_option(const ur_layer *l, const char *name);

@@ -195,7 +195,8 @@ bool ur_layer_output_masked(const ur_layer *l, int k);
 int64_t ur_layer_count_params(const ur_layer *l, bool trainable);
 /* Inbound tensors as "name" or "name:k"; returns how many (incl. initial states). */
 int ur_layer_n_inbound(const ur_layer *l);
-void ur_layer_inbound(const ur_layer *l, int i, const ur_layer **src, int *index, bool *is_state);
+void ur_layer_inbound(const ur_graph *g, const ur_layer *l, int i, const ur_layer **src,
+                      int *index, bool *is_state);
 
 /* A model: graph + weights (parameters, gradients, optimizer state arenas).
  * The model takes ownership of the graph. Fails if the graph has errors. */
