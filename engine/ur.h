@@ -50,6 +50,9 @@ ur_status ur_errorv(ur_ctx *ctx, ur_status status, const char *fmt, va_list ap);
 void ur_error_prefix(ur_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *ur_status_name(ur_status status);
+/* The closest of candidates (NULL-terminated) to s, or NULL if none is
+ * close: for "did you mean" suggestions (also in ur-internal.h). */
+const char *ur_closest(const char *s, const char *const *candidates);
 
 /* ------------------------------------------------------------------ values */
 
@@ -151,6 +154,12 @@ double ur_rng_uniform(ur_rng *r);              /* [0, 1) */
 double ur_rng_normal(ur_rng *r);               /* N(0, 1) */
 uint64_t ur_rng_below(ur_rng *r, uint64_t n);  /* [0, n), unbiased */
 void ur_rng_shuffle(ur_rng *r, int64_t *idx, int64_t n);
+
+/* ------------------------------------------------------------------ threads */
+
+/* Threads the CPU backend's matrix products use (OpenBLAS), e.g. the CLI's
+ * --threads (also in ur-internal.h). */
+void ur_blas_set_threads(int n);
 
 /* ---------------------------------------------------------- graph and model */
 
