@@ -70,6 +70,79 @@ static inline float ur_act1(ur_activation a, float x)
     default: return x;
     }
 }
+/* Branch-free float exp/sigmoid/tanh (Cephes' expf range reduction and
+ * polynomial, about 1 ulp) that compilers vectorise; the recurrent cells'
+ * inner loops use them. Inputs are clamped, so they never overflow. */
+static inline float ur_fast_expf(float x)
+{
+    x = x > 88.3762626647949f ? 88.3762626647949f : x;
+    x = x < -87.3365447504f ? -87.3365447504f : x;
+    float fx = floorf(x * 1.44269504088896341f + 0.5f);
+    float r = x - fx * 0.693359375f + fx * 2.12194440e-4f;
+    float z = r * r;
+    float y = ((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r +
+                4.1665795894E-2f) * r + 1.6666665459E-1f) * r + 5.0000001201E-1f;
+    y = y * z + r + 1.0f;
+    union { int32_t i; float f; } bits = {.i = ((int32_t)fx + 127) << 23};
+    return y * bits.f;
+}
+static inline float ur_fast_sigmoidf(float x) { return 1.0f / (1.0f + ur_fast_expf(-x)); }
+static inline float ur_fast_tanhf(float x)
+{
+    float ax = fabsf(x);
+    float s = x * x;
+    float small = ((((-5.70498872745E-3f * s + 2.06390887954E-2f) * s - 5.37397155531E-2f) * s +
+                    1.33314422036E-1f) * s - 3.33332819422E-1f) * s * x + x;
+    float big = 1.0f - 2.0f / (ur_fast_expf(2.0f * ax) + 1.0f);
+    big = x < 0 ? -big : big;
+    return ax < 0.625f ? small : big;
+}
+/* y = act(x) over n values with the fast forms (element-wise kinds only). */
+static inline void ur_fast_act(ur_activation a, float *restrict x, int64_t n)
+{
+    switch (a) {
+    case UR_ACT_TANH:
+        for (int64_t i = 0; i < n; i++) x[i] = ur_fast_tanhf(x[i]);
+        break;
+    case UR_ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++) x[i] = ur_fast_sigmoidf(x[i]);
+        break;
+    case UR_ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++) {
+            float y = x[i] / 6.0f + 0.5f;
+            x[i] = y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
+        }
+        break;
+    case UR_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    default:
+        break;
+    }
+}
+/* d[i] *= act'(x[i]) given y[i] = act(x[i]): the derivative through the output. */
+static inline void ur_fast_act_grad(ur_activation a, const float *restrict y, float *restrict d,
+                                    int64_t n)
+{
+    switch (a) {
+    case UR_ACT_TANH:
+        for (int64_t i = 0; i < n; i++) d[i] *= 1.0f - y[i] * y[i];
+        break;
+    case UR_ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++) d[i] *= y[i] * (1.0f - y[i]);
+        break;
+    case UR_ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (y[i] > 0.0f && y[i] < 1.0f) ? d[i] * (1.0f / 6.0f) : 0.0f;
+        break;
+    case UR_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) d[i] = y[i] > 0.0f ? d[i] : 0.0f;
+        break;
+    default:
+        break;
+    }
+}
+
 /* Derivative expressed through the output y = act(x). */
 static inline float ur_act1_grad(ur_activation a, float y)
 {
@@ -325,6 +398,11 @@ double ur_loss_compute(const ur_loss *loss, const ur_tensor *pred, const ur_tens
 /* Checks that targets fit the prediction for this loss; message names both shapes. */
 ur_status ur_loss_check(const ur_loss *loss, const ur_shape *pred, const ur_shape *target,
                         ur_ctx *ctx);
+/* Checks target values once before training: all finite and, for the sparse
+ * loss, class ids in [0, classes) (classes = the output's last dim). The
+ * message names the first bad entry; ur_loss_compute gives NAN for them. */
+ur_status ur_loss_check_targets(const ur_loss *loss, int64_t classes, const ur_tensor *target,
+                                ur_ctx *ctx);
 /* Keras's choice for "accuracy" given the loss and shapes. */
 ur_metric_kind ur_accuracy_kind(const ur_loss *loss, const ur_shape *pred, const ur_shape *target);
 const char *ur_metric_name(ur_metric_kind k); /* "accuracy" or "mae" */
