@@ -40,7 +40,16 @@ void ur_error_prefix(ur_ctx *ctx, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, ctx->message, sizeof old);
-    snprintf(ctx->message, sizeof ctx->message, "%s: %s", prefix, old);
+    size_t np = strlen(prefix), cap = sizeof ctx->message;
+    if (np > cap - 3)
+        np = cap - 3;
+    memcpy(ctx->message, prefix, np);
+    memcpy(ctx->message + np, ": ", 2);
+    size_t rest = strnlen(old, sizeof old);
+    if (rest > cap - np - 3)
+        rest = cap - np - 3;
+    memcpy(ctx->message + np + 2, old, rest);
+    ctx->message[np + 2 + rest] = '\0';
 }
 
 const char *ur_status_name(ur_status status)

@@ -6,6 +6,7 @@
 #include "gradcheck.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static int failures;
 
@@ -55,6 +56,8 @@ int main(void)
         for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
             gc_options_default(&o);
             o.seed = 11 + c * 100 + v;
+            if (strstr(variants[v], "relu")) /* keep central differences off the kink */
+                o.eps = 1e-3;
             snprintf(layer, sizeof layer, "{'name': 'rnn', %s%s}", cells[c], variants[v]);
             snprintf(what, sizeof what, "%s%s", cells[c], variants[v]);
             check(what, seq_model(gc_json("%s", layer), false), &o);
