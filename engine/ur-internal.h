@@ -77,7 +77,10 @@ static inline float ur_fast_expf(float x)
 {
     x = x > 88.3762626647949f ? 88.3762626647949f : x;
     x = x < -87.3365447504f ? -87.3365447504f : x;
-    float fx = floorf(x * 1.44269504088896341f + 0.5f);
+    /* floor through a truncating conversion: floorf() is a libm call here */
+    float v = x * 1.44269504088896341f + 0.5f;
+    float fx = (float)(int32_t)v;
+    fx -= fx > v ? 1.0f : 0.0f;
     float r = x - fx * 0.693359375f + fx * 2.12194440e-4f;
     float z = r * r;
     float y = ((((1.9875691500E-4f * r + 1.3981999507E-3f) * r + 8.3334519073E-3f) * r +
@@ -97,29 +100,10 @@ static inline float ur_fast_tanhf(float x)
     big = x < 0 ? -big : big;
     return ax < 0.625f ? small : big;
 }
-/* y = act(x) over n values with the fast forms (element-wise kinds only). */
-static inline void ur_fast_act(ur_activation a, float *restrict x, int64_t n)
-{
-    switch (a) {
-    case UR_ACT_TANH:
-        for (int64_t i = 0; i < n; i++) x[i] = ur_fast_tanhf(x[i]);
-        break;
-    case UR_ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) x[i] = ur_fast_sigmoidf(x[i]);
-        break;
-    case UR_ACT_HARD_SIGMOID:
-        for (int64_t i = 0; i < n; i++) {
-            float y = x[i] / 6.0f + 0.5f;
-            x[i] = y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
-        }
-        break;
-    case UR_ACT_RELU:
-        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
-        break;
-    default:
-        break;
-    }
-}
+/* y = act(x) in place over n values with the fast forms (element-wise kinds
+ * only): AVX2/FMA when the build targets it (vmath.c). */
+void ur_fast_act(ur_activation a, float *x, int64_t n);
+
 /* d[i] *= act'(x[i]) given y[i] = act(x[i]): the derivative through the output. */
 static inline void ur_fast_act_grad(ur_activation a, const float *restrict y, float *restrict d,
                                     int64_t n)
