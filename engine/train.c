@@ -256,6 +256,25 @@ static ur_status check_data(const ur_model *m, const ur_data *d, const char *wha
     return UR_OK;
 }
 
+/* Target values once, before anything runs: finite, class ids in range. */
+static ur_status check_targets(const ur_model *m, const ur_fit_config *cfg, const ur_data *d,
+                               const char *what, ur_ctx *ctx)
+{
+    const ur_graph *g = ur_model_graph(m);
+    for (int o = 0; o < d->n_y; o++) {
+        ur_layer *ol;
+        int k;
+        ur_graph_output(g, o, &ol, &k);
+        const ur_shape *ps = ur_layer_output_shape(ol, k);
+        ur_status st = ur_loss_check_targets(&cfg->loss, ps->dim[ps->rank - 1], &d->y[o]->t, ctx);
+        if (st) {
+            ur_error_prefix(ctx, "%s targets for output '%s'", what, ur_layer_name(ol));
+            return st;
+        }
+    }
+    return UR_OK;
+}
+
 /* A sub-range of d as views (validation_split takes the last rows). */
 static void data_slice(const ur_data *d, int64_t from, int64_t n, ur_data *out, ur_array *xa,
                        ur_array *ya, ur_array **xp, ur_array **yp)
@@ -300,6 +319,8 @@ ur_status ur_model_evaluate(ur_model *m, const ur_fit_config *cfg, const ur_data
                             int *n_metrics, const char **names, double *values, ur_ctx *ctx)
 {
     ur_status st = check_data(m, d, "evaluation", ctx);
+    if (!st)
+        st = check_targets(m, cfg, d, "evaluation", ctx);
     if (st)
         return st;
     if (ur_data_count(d) <= 0)
@@ -328,6 +349,8 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
                        const ur_data *val_in, const ur_callbacks *cb, ur_ctx *ctx)
 {
     ur_status st = check_data(m, train_in, "training", ctx);
+    if (!st)
+        st = check_targets(m, cfg, train_in, "training", ctx);
     if (st)
         return st;
     if (cfg->batch_size <= 0)
@@ -347,6 +370,8 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
     int64_t N = ur_data_count(train_in);
     if (val_in && val_in->n_x > 0) {
         st = check_data(m, val_in, "validation", ctx);
+        if (!st)
+            st = check_targets(m, cfg, val_in, "validation", ctx);
         if (st)
             return st;
         val = *val_in;
