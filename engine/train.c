@@ -402,6 +402,8 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
     float *good = ur_alloc_aligned((n_params + 16) * sizeof(float));
     if (!st && (!opt || !good))
         st = ur_error(ctx, UR_ERR_NOMEM, "out of memory for the optimizer state");
+    if (good)
+        memcpy(good, params, n_params * sizeof(float));
 
     int64_t steps = (N + cfg->batch_size - 1) / cfg->batch_size;
     int64_t global = 0;
@@ -425,7 +427,6 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
             }
             int64_t from = s * cfg->batch_size, n = UR_MIN(cfg->batch_size, N - from);
             double loss;
-            memcpy(good, params, n_params * sizeof(float));
             st = run_batch(&r, &train, r.idx + from, n, true, &rng, &t, &loss, ctx);
             if (st == UR_ERR_NUMERIC) {
                 st = ur_error(ctx, UR_ERR_NUMERIC,
@@ -436,6 +437,8 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
             }
             if (st)
                 break;
+            /* these weights gave a finite loss: the ones to keep if the next do not */
+            memcpy(good, params, n_params * sizeof(float));
             ur_optimizer_step(opt, params, grads);
             global++;
             if (cb && cb->on_step) {
