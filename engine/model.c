@@ -44,6 +44,7 @@ struct ur_model {
     int64_t plan_batch;
     int n_in;
     ur_shape plan_in[16];
+    ur_dtype plan_dtype[16];
     layer_plan *lp;      /* per layer */
     char *act_arena;
     char *grad_arena;
@@ -263,7 +264,7 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
             ur_shape s = {.rank = inputs[i].rank};
             for (int d = 0; d < s.rank; d++)
                 s.dim[d] = inputs[i].dim[d];
-            same = ur_shape_equal(&s, &m->plan_in[i]);
+            same = ur_shape_equal(&s, &m->plan_in[i]) && inputs[i].dtype == m->plan_dtype[i];
         }
         if (same)
             return UR_OK;
@@ -452,6 +453,7 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
     m->n_in = n_in;
     for (int i = 0; i < n_in; i++) {
         m->plan_in[i].rank = inputs[i].rank;
+        m->plan_dtype[i] = inputs[i].dtype;
         for (int d = 0; d < inputs[i].rank; d++)
             m->plan_in[i].dim[d] = inputs[i].dim[d];
     }
