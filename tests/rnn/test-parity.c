@@ -174,14 +174,17 @@ static int check_sensitivity(const char *case_name, ur_model *m, const ur_tensor
         int G = (int)(r.dim[1] / U);
         int plen = (int)(slash - r.name);
         ur_weight_info w[3];
-        int nw = 0;
+        int nw = 0, bias = -1; /* w[bias] is the bias, when the layer has one */
         for (int k = 0; k < 3; k++) {
             static const char *const suffix[] = {"kernel", "recurrent_kernel", "bias"};
             char wn[256];
             snprintf(wn, sizeof wn, "%.*s/%s", plen, r.name, suffix[k]);
             int wi = ur_model_find_weight(m, wn);
-            if (wi >= 0)
-                ur_model_weight(m, wi, &w[nw++]);
+            if (wi < 0)
+                continue;
+            if (k == 2)
+                bias = nw;
+            ur_model_weight(m, wi, &w[nw++]);
         }
         const mutation muts[] = {
             {0, 1, G == 4 ? "gates i and f swapped" : "gates z and r swapped"},
@@ -190,16 +193,15 @@ static int check_sensitivity(const char *case_name, ur_model *m, const ur_tensor
         };
         for (int k = 0; k < 3; k++) {
             const mutation *mu = &muts[k];
-            const ur_weight_info *bias = &w[nw - 1];
             bool rows = mu->a < 0;
-            if (rows && !(bias->rank == 2 && bias->dim[0] == 2))
+            if (rows && !(bias >= 0 && w[bias].rank == 2 && w[bias].dim[0] == 2))
                 continue;
             float *saved[3];
             for (int j = 0; j < nw; j++) {
                 int64_t cols = w[j].dim[w[j].rank - 1];
                 saved[j] = ur_xmalloc((size_t)w[j].numel * sizeof(float));
                 memcpy(saved[j], w[j].data, (size_t)w[j].numel * sizeof(float));
-                if (rows && &w[j] == bias)
+                if (rows && j == bias)
                     swap_blocks(w[j].data, 1, 2 * cols, cols, 0, 1);
                 else if (!rows)
                     swap_blocks(w[j].data, w[j].numel / cols, cols, U, mu->a, mu->b);
