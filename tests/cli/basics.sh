@@ -1,0 +1,32 @@
+# basics.sh — `unroll` itself: --help on every command, --version against
+# meson.build's project version, and the bare command without a window.
+. "$(dirname "$0")/lib.sh"
+
+expect_ok "--help" "$UNROLL" --help && {
+    for c in summary train predict; do
+        grep -q "^  $c " "$TMP/out" || fail "--help does not list '$c'"
+    done
+}
+for c in summary train predict; do
+    if expect_ok "$c --help" "$UNROLL" $c --help; then
+        grep -q "^Usage: unroll $c MODEL.json" "$TMP/out" || fail "$c --help: no usage line"
+        grep -q -- "--help" "$TMP/out" || fail "$c --help: does not list --help"
+    fi
+done
+expect_ok "train -h" "$UNROLL" train -h && grep -q -- "--validation-split F" "$TMP/out" ||
+    fail "train -h lists --validation-split F"
+expect_ok "predict --help" "$UNROLL" predict --help &&
+    grep -q "<layer>_<k>.npy for k > 0" "$TMP/out" || fail "predict --help names the output files"
+
+version=$(sed -n "s/^  version: '\([^']*\)',*$/\1/p" "$SRC/meson.build")
+expect_ok "--version" "$UNROLL" --version &&
+    [ "$(cat "$TMP/out")" = "unroll $version" ] ||
+    fail "--version says '$(cat "$TMP/out")', meson.build says '$version'"
+
+expect_fail "no arguments" "built without the window \(meson -Dgui=enabled\); try .unroll --help." \
+    "$UNROLL"
+[ "$rc" = 1 ] || fail "bare unroll: exit status $rc, expected 1"
+expect_fail "usage error status" "unknown option" "$UNROLL" summary --nope
+[ "$rc" = 2 ] || fail "usage error: exit status $rc, expected 2"
+
+finish
