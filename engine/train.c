@@ -28,6 +28,14 @@ void ur_fit_config_defaults(ur_fit_config *c)
     c->shuffle = true;
 }
 
+static bool all_finite(const float *x, size_t n)
+{
+    float acc = 0.0f;
+    for (size_t i = 0; i < n; i++)
+        acc += x[i] * 0.0f; /* NaN for any NaN or infinity */
+    return acc == 0.0f;
+}
+
 /* A view of rows [from, from + n) of a sample-major array. */
 static ur_tensor rows_view(const ur_tensor *full, int64_t from, int64_t n)
 {
@@ -440,6 +448,14 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
             /* these weights gave a finite loss: the ones to keep if the next do not */
             memcpy(good, params, n_params * sizeof(float));
             ur_optimizer_step(opt, params, grads);
+            if (!all_finite(params, n_train_params)) {
+                st = ur_error(ctx, UR_ERR_NUMERIC,
+                              "the weights became NaN or infinite at epoch %d, step %lld (lower "
+                              "the learning rate or clip the gradients); training stopped with "
+                              "the last good weights",
+                              epoch + 1, (long long)s + 1);
+                break;
+            }
             global++;
             if (cb && cb->on_step) {
                 int k = 0;
