@@ -20,4 +20,11 @@ ur_value *ur_json_parse_file(const char *path, ur_ctx *ctx);
  * Non-finite numbers are written as null. Returns a malloc'd string. */
 char *ur_json_write(const ur_value *v, int indent);
 
+/* File helpers the data/ formats share. ur_file_read_all returns the whole
+ * file, malloc'd, with a NUL after its *len bytes; errors are UR_ERR_IO
+ * "<path>: <strerror>". ur_file_write_atomic writes <path>.tmp, syncs it and
+ * renames it over path, so a crash never leaves half a file. */
+char *ur_file_read_all(const char *path, size_t *len, ur_ctx *ctx);
+ur_status ur_file_write_atomic(const char *path, const void *data, size_t len, ur_ctx *ctx);
+
 #endif
