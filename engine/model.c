@@ -39,6 +39,8 @@ struct ur_model {
     int n_seg;
     size_t *seg_off, *seg_len;
 
+    bool input_grads;    /* compute d(loss)/d(graph inputs) (tests); training does not */
+
     /* the current plan */
     bool planned;
     int64_t plan_batch;
@@ -78,6 +80,7 @@ ur_model *ur_model_new(ur_graph *g, ur_ctx *ctx)
         return NULL;
     ur_model *m = ur_xcalloc(1, sizeof *m);
     m->g = g;
+    m->input_grads = true;
     int nl = ur_graph_n_layers(g);
     for (int i = 0; i < nl; i++)
         m->n_weights += ur_graph_layer(g, i)->n_weights;
@@ -448,6 +451,10 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
         }
     }
 
+    /* graph inputs need no gradient unless asked for */
+    for (int i = 0; i < n_in; i++)
+        m->lp[ur_graph_input(g, i)->index].out[0].needs_grad &= m->input_grads;
+
     m->planned = true;
     m->plan_batch = B;
     m->n_in = n_in;
@@ -479,7 +486,7 @@ static void fill_pass(ur_model *m, ur_layer *l, layer_plan *p, pass_arrays *a, u
         a->in[k] = s->val;
         a->in_mask[k] = s->mask;
         a->din[k] = s->grad;
-        if (!backward || !s->grad.data || s->val.dtype != UR_F32)
+        if (!backward || !s->grad.data || s->val.dtype != UR_F32 || !s->needs_grad)
             a->din[k].data = NULL;
     }
     for (int k = 0; k < l->n_outputs; k++) {
@@ -592,7 +599,14 @@ const ur_tensor *ur_model_input_grad(const ur_model *m, int i)
 {
     const ur_layer *l = ur_graph_input(m->g, i);
     const slot *s = &m->lp[l->index].out[0];
-    return s->grad.data ? &s->grad : NULL;
+    return (s->grad.data && s->needs_grad) ? &s->grad : NULL;
+}
+
+void ur_model_set_input_grads(ur_model *m, bool on)
+{
+    if (m->input_grads != on)
+        m->planned = false;
+    m->input_grads = on;
 }
 
 /* ------------------------------------------------------------- predict */

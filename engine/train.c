@@ -396,6 +396,7 @@ ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *tra
 
     ur_rng rng;
     ur_rng_seed(&rng, cfg->seed);
+    ur_model_set_input_grads(m, false);
     runner r;
     st = runner_init(&r, m, cfg, &train, ctx);
     runner rv = {0};

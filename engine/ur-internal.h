@@ -430,8 +430,11 @@ const uint8_t *ur_model_output_mask(const ur_model *m, int i);
  * (douts[i].data NULL: no gradient from that output). Parameter gradients
  * land in the gradient arena (ur_weight_info.grad). */
 ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx);
-/* d(loss)/d(graph input i) after backward, or NULL for integer inputs. */
+/* d(loss)/d(graph input i) after backward, or NULL for integer inputs or
+ * when input gradients are off. */
 const ur_tensor *ur_model_input_grad(const ur_model *m, int i);
+/* On by default (gradient checks); training turns it off to save the work. */
+void ur_model_set_input_grads(ur_model *m, bool on);
 /* The trainable parameters as one contiguous span (arena start) and their
  * gradients; non-trainable weights lie after n_trainable. */
 float *ur_model_grads(const ur_model *m, size_t *n_trainable);

@@ -142,6 +142,7 @@ int main(int argc, char **argv)
             ur_rng rng;
             ur_rng_seed(&rng, 0);
             ur_model_init_weights(m, &rng);
+            ur_model_set_input_grads(m, false);
             ur_array *x;
             if (k->I) {
                 x = ur_array_new(UR_F32, 3, (int64_t[]){k->batch, k->T, k->I}, "x");
