@@ -5,7 +5,6 @@
 #include "model-file.h"
 #include "json.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,41 +148,18 @@ ur_status ur_model_file_write(const char *path, const ur_graph *g, ur_ctx *ctx)
     ur_value *doc = file_document(g);
     char *text = ur_json_write(doc, 2);
     ur_value_free(doc);
-
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!text || !tmp) {
+    if (!text)
+        return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory while writing the model", path);
+    /* a text file ends with a newline */
+    size_t len = strlen(text);
+    char *line = realloc(text, len + 2);
+    if (!line) {
         free(text);
-        free(tmp);
         return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory while writing the model", path);
     }
-    snprintf(tmp, n, "%s.tmp", path);
-
-    ur_status st = UR_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = ur_error(ctx, UR_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-        goto out;
-    }
-    size_t len = strlen(text);
-    bool ok = fwrite(text, 1, len, f) == len && fputc('\n', f) != EOF;
-    int err = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = false;
-        err = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-        st = ur_error(ctx, UR_ERR_IO, "%s: cannot write: %s", tmp, strerror(err));
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        err = errno;
-        remove(tmp);
-        st = ur_error(ctx, UR_ERR_IO, "%s: cannot replace it with %s: %s", path, tmp, strerror(err));
-    }
-out:
-    free(tmp);
-    free(text);
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    ur_status st = ur_file_write_atomic(path, line, len + 1, ctx);
+    free(line);
     return st;
 }
