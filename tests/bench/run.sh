@@ -47,9 +47,9 @@ for m in mnist-lstm mnist-gru mnist-rnn big-lstm big-lstm-infer imdb-lstm; do
         "$build/tests/bench/bench-rnn" --models $m --threads 1 --reps 1 --min-time 0.3 --warmup-s 0.1 >/dev/null
 done
 
-# MNIST rows, 10 epochs of Adam: held-out accuracy (the issue asks >= 95%)
+# MNIST rows, 10 epochs of Adam, batch 32: held-out accuracy (the issue asks >= 95%)
 "$build/app/unroll" train "$root/data/examples/mnist-rows.json" --data mnist \
     --loss sparse_categorical_crossentropy --from-logits --optimizer adam --epochs 10 \
-    --batch-size 64 --seed 1 --threads 1 > "$out/mnist.txt" 2>&1 || true
+    --batch-size 32 --seed 1 --threads 1 --metrics accuracy > "$out/mnist.txt" 2>&1 || true
 
 $py "$here/compare.py" "$out"
