@@ -7,7 +7,7 @@
  * it in reverse after zeroing both gradient arenas (see the gradient rule in
  * ur-internal.h). Persistent layer state (stateful RNNs) lives beside.
  */
-#include "ur-internal.h"
+#include "backend.h"
 
 #include <stdio.h>
 
@@ -30,6 +30,7 @@ typedef struct layer_plan {
 
 struct ur_model {
     ur_graph *g;
+    const ur_backend *be; /* where the layers run (CPU unless set) */
     float *params;
     float *grads;
     size_t n_params, n_trainable;
@@ -80,6 +81,7 @@ ur_model *ur_model_new(ur_graph *g, ur_ctx *ctx)
         return NULL;
     ur_model *m = ur_xcalloc(1, sizeof *m);
     m->g = g;
+    m->be = ur_backend_cpu();
     m->input_grads = true;
     int nl = ur_graph_n_layers(g);
     for (int i = 0; i < nl; i++)
@@ -135,8 +137,10 @@ ur_model *ur_model_new(ur_graph *g, ur_ctx *ctx)
 
 static void plan_free(ur_model *m)
 {
-    ur_free_aligned(m->act_arena);
-    ur_free_aligned(m->grad_arena);
+    if (m->act_arena)
+        m->be->free(m->be, m->act_arena);
+    if (m->grad_arena)
+        m->be->free(m->be, m->grad_arena);
     free(m->lp);
     m->act_arena = m->grad_arena = NULL;
     m->lp = NULL;
@@ -169,6 +173,23 @@ void ur_model_free(ur_model *m)
 }
 
 ur_graph *ur_model_graph(const ur_model *m) { return m->g; }
+
+ur_status ur_model_set_backend(ur_model *m, const ur_backend *be, ur_ctx *ctx)
+{
+    int nl = ur_graph_n_layers(m->g);
+    for (int i = 0; i < nl; i++) {
+        ur_layer *l = ur_graph_layer(m->g, i);
+        char why[256] = "";
+        if (!be->supports_layer(be, l, why, sizeof why))
+            return ur_error(ctx, UR_ERR_UNSUPPORTED, "layer '%s' (%s) cannot run on %s%s%s",
+                            l->name, ur_layer_class(l), be->name, why[0] ? ": " : "", why);
+    }
+    plan_free(m);
+    m->be = be;
+    return UR_OK;
+}
+
+const ur_backend *ur_model_backend(const ur_model *m) { return m->be; }
 
 void ur_model_init_weights(ur_model *m, ur_rng *rng)
 {
@@ -383,8 +404,8 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
         }
     }
     if (!st) {
-        m->act_arena = ur_alloc_aligned(act + 64);
-        m->grad_arena = ur_alloc_aligned(grad + 64);
+        m->act_arena = m->be->alloc(m->be, act + 64);
+        m->grad_arena = m->be->alloc(m->be, grad + 64);
         m->grad_bytes = grad;
         if (!m->act_arena || !m->grad_arena)
             st = ur_error(ctx, UR_ERR_NOMEM,
@@ -534,7 +555,7 @@ ur_status ur_model_forward(ur_model *m, const ur_tensor *inputs, bool training, 
             continue;
         ur_pass ps = {.batch = m->plan_batch, .training = training, .rng = rng, .ctx = ctx};
         fill_pass(m, l, &m->lp[l->index], &a, &ps, false);
-        st = l->kind->forward(l, &ps);
+        st = m->be->forward(m->be, l, &ps);
         if (st) {
             ur_error_prefix(ctx, "layer '%s'", l->name);
             return st;
@@ -561,7 +582,7 @@ ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
         return ur_error(ctx, UR_ERR_INTERNAL, "backward without a forward pass");
     ur_graph *g = m->g;
     memset(m->grads, 0, m->n_trainable * sizeof(float));
-    memset(m->grad_arena, 0, m->grad_bytes);
+    m->be->memset0(m->be, m->grad_arena, m->grad_bytes);
     const ur_ref *outs = ur_graph_output_refs(g);
     for (int k = 0; k < ur_graph_n_outputs(g); k++) {
         if (!douts[k].data)
@@ -586,7 +607,7 @@ ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
             continue;
         ur_pass ps = {.batch = m->plan_batch, .training = true, .ctx = ctx};
         fill_pass(m, l, p, &a, &ps, true);
-        ur_status st = l->kind->backward(l, &ps);
+        ur_status st = m->be->backward(m->be, l, &ps);
         if (st) {
             ur_error_prefix(ctx, "layer '%s' (backward)", l->name);
             return st;

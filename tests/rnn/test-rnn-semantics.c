@@ -4,6 +4,7 @@
  * reversed sequence (outputs in processing order); Bidirectional equals its
  * two halves merged; masks freeze the state and repeat (or zero) outputs;
  * parameter counts equal Keras's; bad options and shapes name the layer. */
+#include "backend.h"
 #include "gradcheck.h"
 
 #include <stdio.h>
@@ -256,8 +257,57 @@ static void test_errors(void)
                                 "'d'", "return_state", NULL) == 0, "missing state output");
 }
 
+/* A backend that runs on the CPU but counts calls and refuses GRU layers. */
+static int fwd_calls, bwd_calls;
+static bool count_supports(const ur_backend *be, const ur_layer *l, char *why, size_t n)
+{
+    if (strcmp(ur_layer_class(l), "GRU") == 0) {
+        snprintf(why, n, "no GRU here");
+        return false;
+    }
+    return true;
+}
+static ur_status count_forward(const ur_backend *be, ur_layer *l, ur_pass *p)
+{
+    fwd_calls++;
+    return ur_backend_cpu()->forward(ur_backend_cpu(), l, p);
+}
+static ur_status count_backward(const ur_backend *be, ur_layer *l, ur_pass *p)
+{
+    bwd_calls++;
+    return ur_backend_cpu()->backward(ur_backend_cpu(), l, p);
+}
+
+static void test_backend(void)
+{
+    ur_backend be = *ur_backend_cpu();
+    be.name = "counting";
+    be.supports_layer = count_supports;
+    be.forward = count_forward;
+    be.backward = count_backward;
+    ur_model *m = gc_model_from_json(gc_json(
+        "{'layers': [{'class': 'Input', 'shape': [5, 3]}, {'name': 'l', 'class': 'LSTM', 'units': 4},"
+        "{'class': 'Dense', 'units': 2}]}"), 1);
+    ur_ctx ctx = {0};
+    CHECK(ur_model_set_backend(m, &be, &ctx) == UR_OK, "%s", ctx.message);
+    gc_options o;
+    gc_options_default(&o);
+    CHECK(gc_check_model(m, "LSTM through the counting backend", &o, NULL) == 0, "gradients");
+    CHECK(fwd_calls > 0 && bwd_calls > 0, "the executor bypassed the backend (%d, %d)", fwd_calls,
+          bwd_calls);
+    ur_model_free(m);
+    m = gc_model_from_json(gc_json("{'layers': [{'class': 'Input', 'shape': [5, 3]},"
+                                   "{'name': 'g', 'class': 'GRU', 'units': 4}]}"), 1);
+    CHECK(ur_model_set_backend(m, &be, &ctx) == UR_ERR_UNSUPPORTED &&
+              strstr(ctx.message, "'g'") && strstr(ctx.message, "no GRU here"),
+          "unsupported layer accepted: %s", ctx.message);
+    CHECK(ur_model_backend(m) == ur_backend_cpu(), "a refused backend was kept");
+    ur_model_free(m);
+}
+
 int main(void)
 {
+    test_backend();
     test_stateful();
     test_go_backwards();
     test_bidirectional();
