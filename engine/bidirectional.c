@@ -240,6 +240,29 @@ static void inner_pass(ur_layer *l, const ur_pass *p, int d, bidir_cache *bc, ur
     ip->cache = bc->inner_cache[d];
 }
 
+/* The cache views and the inner layers' weights for one pass. */
+static void setup(ur_layer *l, const ur_shape *in0, const ur_pass *p, bidir_cache *bc)
+{
+    carve(l, in0, 1, p->cache, bc);
+    sync_inner(l);
+}
+
+/* Forward or backward of both directions. */
+static ur_status run_inner(ur_layer *l, const ur_pass *p, bidir_cache *bc, bool backward)
+{
+    for (int d = 0; d < 2; d++) {
+        ur_pass ip;
+        ur_tensor in[3], din[3];
+        const uint8_t *in_mask[3];
+        inner_pass(l, p, d, bc, &ip, in, in_mask, din);
+        ur_status st = backward ? ur_rnn_backward(l->inner[d], &ip)
+                                : ur_rnn_forward(l->inner[d], &ip);
+        if (st)
+            return st;
+    }
+    return UR_OK;
+}
+
 /* y_b is in processing order; with sequences, flip it to input order:
  *   concat: y = [y_f, y_b']   sum: y_f + y_b'   mul: y_f ∘ y_b'   ave: (y_f + y_b') / 2 */
 static ur_status bidir_forward(ur_layer *l, ur_pass *p)
@@ -249,17 +272,10 @@ static ur_status bidir_forward(ur_layer *l, ur_pass *p)
     int ns = n_rnn_states(l);
     ur_shape in0 = {p->in[0].rank, {p->in[0].dim[0], p->in[0].dim[1], p->in[0].dim[2]}};
     bidir_cache bc;
-    carve(l, &in0, 1, p->cache, &bc);
-    sync_inner(l);
-    for (int d = 0; d < 2; d++) {
-        ur_pass ip;
-        ur_tensor in[3], din[3];
-        const uint8_t *in_mask[3];
-        inner_pass(l, p, d, &bc, &ip, in, in_mask, din);
-        ur_status st = ur_rnn_forward(l->inner[d], &ip);
-        if (st)
-            return st;
-    }
+    setup(l, &in0, p, &bc);
+    ur_status st = run_inner(l, p, &bc, false);
+    if (st)
+        return st;
     int64_t B = in0.dim[0], T = in0.dim[1], U = ic->units;
     int64_t steps = ic->return_sequences ? T : 1;
     const float *yf = bc.y[0][0].data, *yb = bc.y[1][0].data;
@@ -303,8 +319,7 @@ static ur_status bidir_backward(ur_layer *l, ur_pass *p)
     int ns = n_rnn_states(l);
     ur_shape in0 = {p->in[0].rank, {p->in[0].dim[0], p->in[0].dim[1], p->in[0].dim[2]}};
     bidir_cache bc;
-    carve(l, &in0, 1, p->cache, &bc);
-    sync_inner(l);
+    setup(l, &in0, p, &bc);
     int64_t B = in0.dim[0], T = in0.dim[1], U = ic->units;
     int64_t steps = ic->return_sequences ? T : 1;
     const float *yf = bc.y[0][0].data, *yb = bc.y[1][0].data;
@@ -355,16 +370,7 @@ static ur_status bidir_backward(ur_layer *l, ur_pass *p)
                 else
                     memset(bc.dy[d][1 + j].data, 0, (size_t)(B * U) * 4);
             }
-    for (int d = 0; d < 2; d++) {
-        ur_pass ip;
-        ur_tensor in[3], din[3];
-        const uint8_t *in_mask[3];
-        inner_pass(l, p, d, &bc, &ip, in, in_mask, din);
-        ur_status st = ur_rnn_backward(l->inner[d], &ip);
-        if (st)
-            return st;
-    }
-    return UR_OK;
+    return run_inner(l, p, &bc, true);
 }
 
 const ur_layer_kind ur_bidirectional_kind = {

@@ -124,19 +124,8 @@ const ur_rnn_cell ur_lstm_cell = {
 
 const ur_layer_kind ur_lstm_kind = {
     .class_name = "LSTM",
-    .group = "Recurrent",
     .description = "Long Short-Term Memory: gated cell state that keeps information over long spans",
     .options = lstm_options,
-    .cfg_size = sizeof(ur_rnn_cfg),
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .accepts_states = true,
-    .validate = ur_rnn_validate,
-    .infer = ur_rnn_infer,
-    .build = ur_rnn_build,
     .init = lstm_init,
-    .cache_size = ur_rnn_cache_size,
-    .forward = ur_rnn_forward,
-    .backward = ur_rnn_backward,
-    .state_size = ur_rnn_state_size,
+    UR_RNN_KIND_COMMON,
 };

@@ -215,6 +215,17 @@ void ur_rnn_rec_backward(const float *dzr, const float *rm, int n_rm, const floa
     }
 }
 
+/* out[s, b, :] = xt[s, b, :] ∘ m[b, :] over (T, B, I); out may be xt. */
+static void apply_input_mask(const float *xt, const float *m, int64_t T, int64_t B, int64_t I,
+                             float *out)
+{
+    for (int64_t r = 0; r < T * B; r++) {
+        const float *mr = m + (r % B) * I;
+        for (int64_t i = 0; i < I; i++)
+            out[r * I + i] = xt[r * I + i] * mr[i];
+    }
+}
+
 /* ------------------------------------------------------------- forward */
 
 /* Weights of every cell: kernel (I, GU), recurrent_kernel (U, GU), then the
@@ -278,12 +289,7 @@ ur_status ur_rnn_forward(ur_layer *l, ur_pass *p)
         ur_sgemm(false, false, T * B, GU, I, 1.0f, rc.xt, I, K, GU, bin ? 1.0f : 0.0f, rc.zx, GU);
     } else {
         for (int g = 0; g < G; g++) {
-            const float *m = rc.im + (int64_t)g * B * I;
-            for (int64_t r = 0; r < T * B; r++) {
-                const float *mr = m + (r % B) * I;
-                for (int64_t i = 0; i < I; i++)
-                    rc.xs[r * I + i] = rc.xt[r * I + i] * mr[i];
-            }
+            apply_input_mask(rc.xt, rc.im + (int64_t)g * B * I, T, B, I, rc.xs);
             ur_sgemm(false, false, T * B, U, I, 1.0f, rc.xs, I, K + g * U, GU, bin ? 1.0f : 0.0f,
                      rc.zx + g * U, GU);
         }
@@ -467,12 +473,7 @@ ur_status ur_rnn_backward(ur_layer *l, ur_pass *p)
         ur_sgemm(true, false, I, GU, T * B, 1.0f, rc.xt, I, dzx, GU, 1.0f, dK, GU);
     } else {
         for (int g = 0; g < G; g++) {
-            const float *m = rc.im + (int64_t)g * B * I;
-            for (int64_t r = 0; r < T * B; r++) {
-                const float *mr = m + (r % B) * I;
-                for (int64_t i = 0; i < I; i++)
-                    rc.xs[r * I + i] = rc.xt[r * I + i] * mr[i];
-            }
+            apply_input_mask(rc.xt, rc.im + (int64_t)g * B * I, T, B, I, rc.xs);
             ur_sgemm(true, false, I, U, T * B, 1.0f, rc.xs, I, dzx + g * U, GU, 1.0f, dK + g * U,
                      GU);
         }
@@ -524,11 +525,7 @@ ur_status ur_rnn_backward(ur_layer *l, ur_pass *p)
         if (n_im <= 1) {
             ur_sgemm(false, true, T * B, I, GU, 1.0f, dzx, GU, K, GU, 0.0f, rc.xs, I);
             if (n_im == 1)
-                for (int64_t r = 0; r < T * B; r++) {
-                    const float *mr = rc.im + (r % B) * I;
-                    for (int64_t i = 0; i < I; i++)
-                        rc.xs[r * I + i] *= mr[i];
-                }
+                apply_input_mask(rc.xs, rc.im, T, B, I, rc.xs);
         } else {
             memset(rc.xs, 0, (size_t)(T * B * I) * sizeof(float));
             for (int g = 0; g < G; g++) {

@@ -127,6 +127,13 @@ ur_status ur_rnn_forward(ur_layer *l, ur_pass *p);
 ur_status ur_rnn_backward(ur_layer *l, ur_pass *p);
 size_t ur_rnn_state_size(const ur_layer *l, int64_t batch);
 
+/* The ur_layer_kind fields every recurrent kind shares. */
+#define UR_RNN_KIND_COMMON                                                                       \
+    .group = "Recurrent", .cfg_size = sizeof(ur_rnn_cfg), .min_inputs = 1, .max_inputs = 1,  \
+    .accepts_states = true, .validate = ur_rnn_validate, .infer = ur_rnn_infer,               \
+    .build = ur_rnn_build, .cache_size = ur_rnn_cache_size, .forward = ur_rnn_forward,        \
+    .backward = ur_rnn_backward, .state_size = ur_rnn_state_size
+
 const ur_rnn_cell *ur_rnn_cell_of(const ur_layer *l);
 extern const ur_rnn_cell ur_lstm_cell, ur_gru_cell, ur_simple_rnn_cell;
 

@@ -57,18 +57,7 @@ const ur_rnn_cell ur_simple_rnn_cell = {
 
 const ur_layer_kind ur_simple_rnn_kind = {
     .class_name = "SimpleRNN",
-    .group = "Recurrent",
     .description = "Fully connected recurrence: the simplest RNN cell",
     .options = simple_rnn_options,
-    .cfg_size = sizeof(ur_rnn_cfg),
-    .min_inputs = 1,
-    .max_inputs = 1,
-    .accepts_states = true,
-    .validate = ur_rnn_validate,
-    .infer = ur_rnn_infer,
-    .build = ur_rnn_build,
-    .cache_size = ur_rnn_cache_size,
-    .forward = ur_rnn_forward,
-    .backward = ur_rnn_backward,
-    .state_size = ur_rnn_state_size,
+    UR_RNN_KIND_COMMON,
 };

@@ -4,21 +4,12 @@
  * between batches; a diverging run stops on a non-finite loss with the last
  * good weights. */
 #include "datasets.h"
+#include "check.h"
 #include "gradcheck.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                         \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            printf(__VA_ARGS__);                                                \
-            printf("\n");                                                       \
-            failures++;                                                         \
-        }                                                                       \
-    } while (0)
 
 typedef struct seen {
     int steps, epochs;

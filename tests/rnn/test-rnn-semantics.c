@@ -5,21 +5,12 @@
  * two halves merged; masks freeze the state and repeat (or zero) outputs;
  * parameter counts equal Keras's; bad options and shapes name the layer. */
 #include "backend.h"
+#include "check.h"
 #include "gradcheck.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                         \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                         \
-            printf(__VA_ARGS__);                                                \
-            printf("\n");                                                       \
-            failures++;                                                         \
-        }                                                                       \
-    } while (0)
 
 static void fill(float *x, int64_t n, uint64_t seed)
 {
