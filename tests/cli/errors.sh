@@ -45,6 +45,20 @@ JSON
 expect_fail "shape mismatch" "shapes\.json:4:3: layer 'sum' \(Add\): .*\(None, 4, 3\).*\(None, 4, 5\)" \
     "$UNROLL" summary "$TMP/shapes.json"
 
+# a misspelt layer in "inputs" given as a string, and a number too large for
+# an integer option (found by fuzzing the model file reader)
+cat >"$TMP/typo.json" <<'JSON'
+{"layers": [
+  {"name": "x", "class": "Input", "shape": [4, 3]},
+  {"name": "lstm", "class": "LSTM", "units": 1e52},
+  {"name": "out", "class": "Dense", "units": 1, "inputs": "lstn"}
+]}
+JSON
+expect_fail "misspelt input" "typo\.json:4:3: layer 'out' \(Dense\): \"inputs\": refers to 'lstn', which is not a layer \(did you mean 'lstm'\?\)" \
+    "$UNROLL" summary "$TMP/typo.json"
+grep -q "typo\.json:3:3: layer 'lstm' (LSTM): option 'units' must be an integer, got 1e+52" "$TMP/err" ||
+    fail "huge units: $(cat "$TMP/err")"
+
 printf '{"format": "unroll.model", "version": 7, "layers": []}\n' >"$TMP/future.json"
 expect_fail "newer format version" "future\.json:1:39: was written by a newer Unroll \(model format version 7\); this Unroll reads version 1: upgrade Unroll" \
     "$UNROLL" summary "$TMP/future.json"
