@@ -2,7 +2,7 @@
  * with file:line:column in every message, per-layer errors prefixed with the
  * layer's position, and the atomic writer round-tripping a graph. */
 #include "model-file.h"
-#include "../datasets/check.h" /* CHECK and `failures` */
+#include "../common/check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
