@@ -232,13 +232,13 @@ static bool parse_refs(const ur_graph *g, const ur_value *v, const char *key, ur
         return true;
     if (v->type == UR_VALUE_STRING) {
         *out = ur_xcalloc(1, sizeof(ur_ref));
-        *n = 1;
         if (!parse_ref(g, v, &(*out)[0], msg, size)) {
             char tmp[512];
             snprintf(tmp, sizeof tmp, "\"%s\": %s", key, msg);
             snprintf(msg, size, "%s", tmp);
             return false;
         }
+        *n = 1;
         return true;
     }
     if (v->type != UR_VALUE_ARRAY) {

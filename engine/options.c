@@ -44,7 +44,7 @@ static ur_value *parse_default(const char *def)
 
 static void fmt_num(char *buf, size_t n, double v)
 {
-    if (v == (double)(int64_t)v && fabs(v) < 1e15)
+    if (fabs(v) < 1e15 && v == (double)(int64_t)v)
         snprintf(buf, n, "%lld", (long long)v);
     else
         snprintf(buf, n, "%g", v);
