@@ -141,7 +141,7 @@ static ur_status parse_one(const ur_option *o, const ur_value *v, void *cfg, ur_
             *(ur_activation *)field = UR_ACT_LINEAR;
             return UR_OK;
         }
-        int a;
+        int a = 0;
         if ((st = parse_enum(ctx, o, ur_activation_names, v, false, &a)))
             return st;
         *(ur_activation *)field = (ur_activation)a;

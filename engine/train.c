@@ -312,7 +312,7 @@ static ur_status evaluate(runner *r, const ur_data *d, tally *t, ur_ctx *ctx)
         r->idx[i] = i;
     for (int64_t from = 0; from < N; from += r->cap) {
         int64_t n = UR_MIN(r->cap, N - from);
-        double loss;
+        double loss = 0;
         ur_status st = run_batch(r, d, r->idx + from, n, false, &rng, t, &loss, ctx);
         if (st == UR_ERR_NUMERIC)
             return ur_error(ctx, UR_ERR_NUMERIC, "the validation loss is %s", isnan(loss) ? "NaN"
@@ -353,164 +353,368 @@ ur_status ur_model_evaluate(ur_model *m, const ur_fit_config *cfg, const ur_data
     return st;
 }
 
-ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *train_in,
-                       const ur_data *val_in, const ur_callbacks *cb, ur_ctx *ctx)
+/* ------------------------------------------------------------ the trainer */
+
+struct ur_trainer {
+    ur_model *m;
+    ur_fit_config cfg;
+    /* the training and validation sets (views into the caller's arrays) */
+    ur_data train, val;
+    ur_array txa[MAX_IO], tya[MAX_IO], vxa[MAX_IO], vya[MAX_IO];
+    ur_array *txp[MAX_IO], *typ[MAX_IO], *vxp[MAX_IO], *vyp[MAX_IO];
+    bool has_val;
+    int64_t n;              /* training samples */
+    int64_t steps;          /* per epoch */
+    runner r, rv;           /* r.idx holds this epoch's order */
+    ur_optimizer *opt;
+    float *good;            /* the weights that gave the last finite loss */
+    /* the position: what a checkpoint saves besides the weights */
+    ur_rng rng;
+    int epoch;
+    int64_t step;           /* the next step of `epoch`; 0: its order is not drawn yet */
+    int64_t global;
+    tally t;                /* this epoch's running sums */
+};
+
+ur_trainer *ur_trainer_new(ur_model *m, const ur_fit_config *cfg, const ur_data *train_in,
+                           const ur_data *val_in, ur_ctx *ctx)
 {
     ur_status st = check_data(m, train_in, "training", ctx);
     if (!st)
         st = check_targets(m, cfg, train_in, "training", ctx);
     if (st)
-        return st;
-    if (cfg->batch_size <= 0)
-        return ur_error(ctx, UR_ERR_INVALID, "the batch size must be positive, got %lld",
-                        (long long)cfg->batch_size);
-    if (cfg->epochs < 0)
-        return ur_error(ctx, UR_ERR_INVALID, "the number of epochs must not be negative");
-    if (cfg->validation_split < 0 || cfg->validation_split >= 1)
-        return ur_error(ctx, UR_ERR_INVALID, "validation_split must be in [0, 1), got %g",
-                        cfg->validation_split);
-
-    /* the training and validation sets (views) */
-    ur_array txa[MAX_IO], tya[MAX_IO], vxa[MAX_IO], vya[MAX_IO];
-    ur_array *txp[MAX_IO], *typ[MAX_IO], *vxp[MAX_IO], *vyp[MAX_IO];
-    ur_data train = *train_in, val = {0};
-    bool has_val = false;
-    int64_t N = ur_data_count(train_in);
+        return NULL;
+    if (cfg->batch_size <= 0) {
+        ur_error(ctx, UR_ERR_INVALID, "the batch size must be positive, got %lld",
+                 (long long)cfg->batch_size);
+        return NULL;
+    }
+    if (cfg->epochs < 0) {
+        ur_error(ctx, UR_ERR_INVALID, "the number of epochs must not be negative");
+        return NULL;
+    }
+    if (cfg->validation_split < 0 || cfg->validation_split >= 1) {
+        ur_error(ctx, UR_ERR_INVALID, "validation_split must be in [0, 1), got %g",
+                 cfg->validation_split);
+        return NULL;
+    }
     if (val_in && val_in->n_x > 0) {
         st = check_data(m, val_in, "validation", ctx);
         if (!st)
             st = check_targets(m, cfg, val_in, "validation", ctx);
         if (st)
-            return st;
-        val = *val_in;
-        has_val = ur_data_count(val_in) > 0;
-    } else if (cfg->validation_split > 0) {
-        int64_t split_at = (int64_t)floor((double)N * (1.0 - cfg->validation_split));
-        data_slice(train_in, 0, split_at, &train, txa, tya, txp, typ);
-        data_slice(train_in, split_at, N - split_at, &val, vxa, vya, vxp, vyp);
-        has_val = N - split_at > 0;
-        N = split_at;
+            return NULL;
     }
-    if (N <= 0)
-        return ur_error(ctx, UR_ERR_INVALID, "there are no training samples");
 
-    ur_rng rng;
-    ur_rng_seed(&rng, cfg->seed);
+    ur_trainer *t = ur_xcalloc(1, sizeof *t);
+    t->m = m;
+    t->cfg = *cfg;
+    t->train = *train_in;
+    t->n = ur_data_count(train_in);
+    if (val_in && val_in->n_x > 0) {
+        t->val = *val_in;
+        t->has_val = ur_data_count(val_in) > 0;
+    } else if (cfg->validation_split > 0) {
+        /* Keras: the last fraction, before any shuffling */
+        int64_t split_at = (int64_t)floor((double)t->n * (1.0 - cfg->validation_split));
+        data_slice(train_in, 0, split_at, &t->train, t->txa, t->tya, t->txp, t->typ);
+        data_slice(train_in, split_at, t->n - split_at, &t->val, t->vxa, t->vya, t->vxp, t->vyp);
+        t->has_val = t->n - split_at > 0;
+        t->n = split_at;
+    }
+    if (t->n <= 0) {
+        ur_error(ctx, UR_ERR_INVALID, "there are no training samples");
+        free(t);
+        return NULL;
+    }
+    t->steps = (t->n + cfg->batch_size - 1) / cfg->batch_size;
+    ur_rng_seed(&t->rng, cfg->seed);
     ur_model_set_input_grads(m, false);
-    runner r;
-    st = runner_init(&r, m, cfg, &train, ctx);
-    runner rv = {0};
-    if (!st && has_val)
-        st = runner_init(&rv, m, cfg, &val, ctx);
+    st = runner_init(&t->r, m, &t->cfg, &t->train, ctx);
+    if (!st && t->has_val)
+        st = runner_init(&t->rv, m, &t->cfg, &t->val, ctx);
     size_t n_train_params, n_params;
-    float *grads = ur_model_grads(m, &n_train_params);
+    ur_model_grads(m, &n_train_params);
     float *params = ur_model_params(m, &n_params);
     const size_t *seg_off, *seg_len;
     int n_seg = ur_model_trainable_segments(m, &seg_off, &seg_len);
-    ur_optimizer *opt = ur_optimizer_new(&cfg->optimizer, n_train_params, n_seg, seg_off, seg_len);
-    float *good = ur_alloc_aligned((n_params + 16) * sizeof(float));
-    if (!st && (!opt || !good))
+    t->opt = ur_optimizer_new(&t->cfg.optimizer, n_train_params, n_seg, seg_off, seg_len);
+    t->good = ur_alloc_aligned((n_params + 16) * sizeof(float));
+    if (!st && (!t->opt || !t->good))
         st = ur_error(ctx, UR_ERR_NOMEM, "out of memory for the optimizer state");
-    if (good)
-        memcpy(good, params, n_params * sizeof(float));
+    if (st) {
+        ur_trainer_free(t);
+        return NULL;
+    }
+    memcpy(t->good, params, n_params * sizeof(float));
+    tally_setup(&t->t, m, &t->cfg, &t->train, 0);
+    return t;
+}
 
-    int64_t steps = (N + cfg->batch_size - 1) / cfg->batch_size;
-    int64_t global = 0;
-    tally t, tv;
+void ur_trainer_free(ur_trainer *t)
+{
+    if (!t)
+        return;
+    ur_free_aligned(t->good);
+    ur_optimizer_free(t->opt);
+    runner_free(&t->r);
+    runner_free(&t->rv);
+    free(t);
+}
+
+int ur_trainer_epoch(const ur_trainer *t) { return t->epoch; }
+int64_t ur_trainer_step(const ur_trainer *t) { return t->step; }
+int64_t ur_trainer_global_step(const ur_trainer *t) { return t->global; }
+int64_t ur_trainer_steps_per_epoch(const ur_trainer *t) { return t->steps; }
+
+void ur_trainer_set_learning_rate(ur_trainer *t, double lr)
+{
+    t->cfg.optimizer.learning_rate = lr;
+    ur_optimizer_set_learning_rate(t->opt, lr);
+}
+
+/* names/values of the tally as Keras logs them ("loss", "accuracy", ...),
+ * with prefix before each name (the validation's "val_"). */
+static int tally_logs(const tally *t, const char *prefix, const char **names, double *values,
+                      char (*buf)[104])
+{
+    int k = 0;
+    snprintf(buf[k], 104, "%sloss", prefix);
+    names[k] = buf[k];
+    values[k++] = t->loss_count > 0 ? t->loss_sum / t->loss_count : 0;
+    for (int i = 0; i < t->n_metrics; i++, k++) {
+        snprintf(buf[k], 104, "%s%s", prefix, t->names[i]);
+        names[k] = buf[k];
+        values[k] = t->count[i] > 0 ? t->sum[i] / t->count[i] : 0;
+    }
+    return k;
+}
+
+ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
+{
+    ur_model *m = t->m;
+    const ur_fit_config *cfg = &t->cfg;
+    size_t n_train_params, n_params;
+    float *grads = ur_model_grads(m, &n_train_params);
+    float *params = ur_model_params(m, &n_params);
     const char *names[2 * MAX_METRICS + 2];
     double values[2 * MAX_METRICS + 2];
-    char vnames[MAX_METRICS + 1][104];
-    for (int epoch = 0; epoch < cfg->epochs && !st; epoch++) {
+    char nbuf[2 * MAX_METRICS + 2][104];
+    tally tv;
+    ur_status st = UR_OK;
+    while (t->epoch < cfg->epochs && !st) {
         double t0 = now_s();
-        ur_model_reset_states(m);
-        for (int64_t i = 0; i < N; i++)
-            r.idx[i] = i;
-        if (cfg->shuffle)
-            ur_rng_shuffle(&rng, r.idx, N);
-        tally_setup(&t, m, cfg, &train, 0);
-        for (int64_t s = 0; s < steps && !st; s++) {
+        if (t->step == 0) {
+            /* a new epoch: fresh states, order and sums */
+            ur_model_reset_states(m);
+            for (int64_t i = 0; i < t->n; i++)
+                t->r.idx[i] = i;
+            if (cfg->shuffle)
+                ur_rng_shuffle(&t->rng, t->r.idx, t->n);
+            tally_setup(&t->t, m, cfg, &t->train, 0);
+        }
+        while (t->step < t->steps && !st) {
+            int64_t s = t->step;
             if (cb && cb->should_stop && cb->should_stop(cb->user)) {
                 st = ur_error(ctx, UR_ERR_CANCELLED, "training stopped at epoch %d, step %lld",
-                              epoch + 1, (long long)s);
+                              t->epoch + 1, (long long)s);
                 break;
             }
-            int64_t from = s * cfg->batch_size, n = UR_MIN(cfg->batch_size, N - from);
-            double loss;
-            st = run_batch(&r, &train, r.idx + from, n, true, &rng, &t, &loss, ctx);
+            int64_t from = s * cfg->batch_size, n = UR_MIN(cfg->batch_size, t->n - from);
+            double loss = 0;
+            st = run_batch(&t->r, &t->train, t->r.idx + from, n, true, &t->rng, &t->t, &loss, ctx);
             if (st == UR_ERR_NUMERIC) {
                 st = ur_error(ctx, UR_ERR_NUMERIC,
                               "the loss became %s at epoch %d, step %lld; training stopped with "
                               "the last good weights",
-                              isnan(loss) ? "NaN" : "infinite", epoch + 1, (long long)s + 1);
+                              isnan(loss) ? "NaN" : "infinite", t->epoch + 1, (long long)s + 1);
                 break;
             }
             if (st)
                 break;
             /* these weights gave a finite loss: the ones to keep if the next do not */
-            memcpy(good, params, n_params * sizeof(float));
-            ur_optimizer_step(opt, params, grads);
+            memcpy(t->good, params, n_params * sizeof(float));
+            ur_optimizer_step(t->opt, params, grads);
             if (!all_finite(params, n_train_params)) {
                 st = ur_error(ctx, UR_ERR_NUMERIC,
                               "the weights became NaN or infinite at epoch %d, step %lld (lower "
                               "the learning rate or clip the gradients); training stopped with "
                               "the last good weights",
-                              epoch + 1, (long long)s + 1);
+                              t->epoch + 1, (long long)s + 1);
                 break;
             }
-            global++;
+            t->global++;
+            t->step++;
             if (cb && cb->on_step) {
-                int k = 0;
-                names[k] = "loss";
-                values[k++] = t.loss_sum / t.loss_count;
-                for (int i = 0; i < t.n_metrics; i++, k++) {
-                    names[k] = t.names[i];
-                    values[k] = t.count[i] > 0 ? t.sum[i] / t.count[i] : 0;
-                }
-                ur_progress p = {.epoch = epoch, .epochs = cfg->epochs, .step = s,
-                                 .steps = steps, .global_step = global, .loss = loss,
+                int k = tally_logs(&t->t, "", names, values, nbuf);
+                ur_progress p = {.epoch = t->epoch, .epochs = cfg->epochs, .step = s,
+                                 .steps = t->steps, .global_step = t->global, .loss = loss,
                                  .n_metrics = k, .metric_names = names, .metric_values = values,
-                                 .seconds = now_s() - t0};
+                                 .seconds = now_s() - t0, .trainer = t};
                 cb->on_step(cb->user, &p);
             }
         }
         if (st == UR_ERR_NUMERIC)
-            memcpy(params, good, n_params * sizeof(float));
+            memcpy(params, t->good, n_params * sizeof(float));
         if (st)
             break;
-        int k = 0;
-        names[k] = "loss";
-        values[k++] = t.loss_sum / t.loss_count;
-        for (int i = 0; i < t.n_metrics; i++, k++) {
-            names[k] = t.names[i];
-            values[k] = t.count[i] > 0 ? t.sum[i] / t.count[i] : 0;
-        }
-        if (has_val) {
+        int k = tally_logs(&t->t, "", names, values, nbuf);
+        if (t->has_val) {
             ur_model_reset_states(m);
-            tally_setup(&tv, m, cfg, &val, 0);
-            st = evaluate(&rv, &val, &tv, ctx);
+            tally_setup(&tv, m, cfg, &t->val, 0);
+            st = evaluate(&t->rv, &t->val, &tv, ctx);
             if (st)
                 break;
-            snprintf(vnames[0], sizeof vnames[0], "val_loss");
-            names[k] = vnames[0];
-            values[k++] = tv.loss_sum / tv.loss_count;
-            for (int i = 0; i < tv.n_metrics; i++, k++) {
-                snprintf(vnames[1 + i], sizeof vnames[1 + i], "val_%s", tv.names[i]);
-                names[k] = vnames[1 + i];
-                values[k] = tv.count[i] > 0 ? tv.sum[i] / tv.count[i] : 0;
-            }
+            k += tally_logs(&tv, "val_", names + k, values + k, nbuf + k);
         }
+        int epoch = t->epoch;
+        t->epoch++;
+        t->step = 0;
         if (cb && cb->on_epoch) {
-            ur_progress p = {.epoch = epoch, .epochs = cfg->epochs, .step = steps,
-                             .steps = steps, .global_step = global, .loss = values[0],
+            ur_progress p = {.epoch = epoch, .epochs = cfg->epochs, .step = t->steps,
+                             .steps = t->steps, .global_step = t->global, .loss = values[0],
                              .n_metrics = k, .metric_names = names, .metric_values = values,
-                             .seconds = now_s() - t0};
+                             .seconds = now_s() - t0, .trainer = t};
             cb->on_epoch(cb->user, &p);
         }
     }
-    ur_free_aligned(good);
-    ur_optimizer_free(opt);
-    runner_free(&r);
-    if (has_val)
-        runner_free(&rv);
+    return st;
+}
+
+/* ------------------------------------------------------ training position */
+
+/* The state format: a magic and a version, then fixed fields, the order of
+ * the epoch in progress, the epoch's running sums, the optimizer's
+ * iterations and slots, and the stateful layers' states. Weights (BN moving
+ * statistics included) are the model's, saved apart. */
+#define STATE_MAGIC 0x54535255u /* "URST" */
+#define STATE_VERSION 1u
+
+typedef struct state_header {
+    uint32_t magic, version;
+    int64_t n, steps, epoch, step, global;
+    ur_rng rng;
+    double loss_sum, loss_count;
+    int32_t n_metrics, pad;
+    double sum[MAX_METRICS], count[MAX_METRICS];
+    int64_t iterations;
+    uint64_t n_slots, n_layer_state;
+} state_header;
+
+static size_t layer_state_floats(const ur_model *m)
+{
+    size_t n = 0;
+    const ur_graph *g = ur_model_graph(m);
+    for (int i = 0; i < ur_graph_n_layers(g); i++) {
+        const ur_layer *l = ur_graph_layer(g, i);
+        if (l->state && l->kind->state_size)
+            n += l->kind->state_size(l, l->state_batch);
+    }
+    return n;
+}
+
+size_t ur_trainer_state_size(const ur_trainer *t)
+{
+    size_t n_slots;
+    ur_optimizer_slots(t->opt, &n_slots);
+    return sizeof(state_header) + (size_t)t->n * sizeof(int64_t) +
+           (n_slots + layer_state_floats(t->m)) * sizeof(float);
+}
+
+void ur_trainer_save_state(const ur_trainer *t, void *buf)
+{
+    size_t n_slots;
+    const float *slots = ur_optimizer_slots(t->opt, &n_slots);
+    state_header h = {.magic = STATE_MAGIC, .version = STATE_VERSION, .n = t->n,
+                      .steps = t->steps, .epoch = t->epoch, .step = t->step,
+                      .global = t->global, .rng = t->rng, .loss_sum = t->t.loss_sum,
+                      .loss_count = t->t.loss_count, .n_metrics = t->t.n_metrics,
+                      .iterations = ur_optimizer_iterations(t->opt), .n_slots = n_slots,
+                      .n_layer_state = layer_state_floats(t->m)};
+    memcpy(h.sum, t->t.sum, sizeof h.sum);
+    memcpy(h.count, t->t.count, sizeof h.count);
+    char *p = buf;
+    memcpy(p, &h, sizeof h);
+    p += sizeof h;
+    memcpy(p, t->r.idx, (size_t)t->n * sizeof(int64_t));
+    p += (size_t)t->n * sizeof(int64_t);
+    memcpy(p, slots, n_slots * sizeof(float));
+    p += n_slots * sizeof(float);
+    const ur_graph *g = ur_model_graph(t->m);
+    for (int i = 0; i < ur_graph_n_layers(g); i++) {
+        const ur_layer *l = ur_graph_layer(g, i);
+        if (l->state && l->kind->state_size) {
+            size_t k = l->kind->state_size(l, l->state_batch);
+            memcpy(p, l->state, k * sizeof(float));
+            p += k * sizeof(float);
+        }
+    }
+}
+
+ur_status ur_trainer_load_state(ur_trainer *t, const void *buf, size_t len, ur_ctx *ctx)
+{
+    state_header h;
+    if (len < sizeof h)
+        return ur_error(ctx, UR_ERR_FORMAT, "the training state is truncated (%zu bytes)", len);
+    memcpy(&h, buf, sizeof h);
+    if (h.magic != STATE_MAGIC)
+        return ur_error(ctx, UR_ERR_FORMAT, "this is not an Unroll training state");
+    if (h.version != STATE_VERSION)
+        return ur_error(ctx, UR_ERR_FORMAT,
+                        "the training state has version %u; this Unroll reads version %u",
+                        h.version, STATE_VERSION);
+    size_t n_slots;
+    float *slots = ur_optimizer_slots(t->opt, &n_slots);
+    if (h.n != t->n || h.steps != t->steps || h.n_slots != n_slots ||
+        h.n_layer_state != layer_state_floats(t->m) || h.n_metrics != t->t.n_metrics)
+        return ur_error(ctx, UR_ERR_INVALID,
+                        "the training state does not fit this run (%lld samples in %lld steps, "
+                        "%llu optimizer values; this run has %lld in %lld, %zu): was the "
+                        "dataset, the batch size, the model or the optimizer changed?",
+                        (long long)h.n, (long long)h.steps, (unsigned long long)h.n_slots,
+                        (long long)t->n, (long long)t->steps, n_slots);
+    if (len != ur_trainer_state_size(t))
+        return ur_error(ctx, UR_ERR_FORMAT, "the training state has %zu bytes, expected %zu", len,
+                        ur_trainer_state_size(t));
+    if (h.epoch < 0 || h.step < 0 || h.step > h.steps)
+        return ur_error(ctx, UR_ERR_FORMAT, "the training state's position is out of range");
+    const char *p = (const char *)buf + sizeof h;
+    const int64_t *order = (const int64_t *)p;
+    for (int64_t i = 0; i < h.n; i++)
+        if (order[i] < 0 || order[i] >= h.n)
+            return ur_error(ctx, UR_ERR_FORMAT, "the training state's sample order is corrupt");
+    memcpy(t->r.idx, p, (size_t)h.n * sizeof(int64_t));
+    p += (size_t)h.n * sizeof(int64_t);
+    memcpy(slots, p, n_slots * sizeof(float));
+    p += n_slots * sizeof(float);
+    ur_optimizer_set_iterations(t->opt, h.iterations);
+    ur_graph *g = ur_model_graph(t->m);
+    for (int i = 0; i < ur_graph_n_layers(g); i++) {
+        ur_layer *l = ur_graph_layer(g, i);
+        if (l->state && l->kind->state_size) {
+            size_t k = l->kind->state_size(l, l->state_batch);
+            memcpy(l->state, p, k * sizeof(float));
+            p += k * sizeof(float);
+        }
+    }
+    t->epoch = (int)h.epoch;
+    t->step = h.step;
+    t->global = h.global;
+    t->rng = h.rng;
+    t->t.loss_sum = h.loss_sum;
+    t->t.loss_count = h.loss_count;
+    memcpy(t->t.sum, h.sum, sizeof h.sum);
+    memcpy(t->t.count, h.count, sizeof h.count);
+    return UR_OK;
+}
+
+ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *train,
+                       const ur_data *val, const ur_callbacks *cb, ur_ctx *ctx)
+{
+    ur_trainer *t = ur_trainer_new(m, cfg, train, val, ctx);
+    if (!t)
+        return ctx ? ctx->status : UR_ERR_INVALID;
+    ur_status st = ur_trainer_run(t, cb, ctx);
+    ur_trainer_free(t);
     return st;
 }

@@ -303,6 +303,8 @@ typedef struct ur_data {
 
 int64_t ur_data_count(const ur_data *d);
 
+typedef struct ur_trainer ur_trainer;
+
 /* What a training callback sees. */
 typedef struct ur_progress {
     int epoch;             /* 0-based */
@@ -317,6 +319,9 @@ typedef struct ur_progress {
     const char *const *metric_names;
     const double *metric_values;
     double seconds;        /* since the epoch began */
+    /* The running trainer: a callback may save its state (a checkpoint is
+     * consistent after every step and epoch) or change its learning rate. */
+    ur_trainer *trainer;
 } ur_progress;
 
 typedef struct ur_callbacks {
@@ -348,6 +353,26 @@ void ur_fit_config_defaults(ur_fit_config *c);
  * turns NaN or infinite; the weights then hold the last good values. */
 ur_status ur_model_fit(ur_model *m, const ur_fit_config *cfg, const ur_data *train,
                        const ur_data *val, const ur_callbacks *cb, ur_ctx *ctx);
+
+/* The same loop as an object, for runs that are checkpointed and resumed:
+ * new checks the data and draws nothing; run trains from the current
+ * position to the end (or a stop) and may be called again after a stop. */
+ur_trainer *ur_trainer_new(ur_model *m, const ur_fit_config *cfg, const ur_data *train,
+                           const ur_data *val, ur_ctx *ctx);
+void ur_trainer_free(ur_trainer *t);
+ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx);
+int ur_trainer_epoch(const ur_trainer *t);          /* the epoch in progress, 0-based */
+int64_t ur_trainer_step(const ur_trainer *t);       /* the next step within it */
+int64_t ur_trainer_global_step(const ur_trainer *t);
+int64_t ur_trainer_steps_per_epoch(const ur_trainer *t);
+void ur_trainer_set_learning_rate(ur_trainer *t, double lr);
+/* The training position besides the weights: epoch and step, the
+ * generator, this epoch's sample order and running sums, the optimizer's
+ * state and the stateful layers' states. Restoring it together with the
+ * weights continues exactly as the uninterrupted run would. */
+size_t ur_trainer_state_size(const ur_trainer *t);
+void ur_trainer_save_state(const ur_trainer *t, void *buf);
+ur_status ur_trainer_load_state(ur_trainer *t, const void *buf, size_t len, ur_ctx *ctx);
 
 /* Mean loss and metrics over d (inference mode). names/values as in
  * ur_progress; values must hold at least 4 entries. */

@@ -41,7 +41,8 @@ static void check_members(const ur_npz *z, const char *what, ur_npy_want want)
     const char *names[] = {"a", "b", "c", "f", "s"};
     for (int i = 0; i < 5 && i < z->n; i++)
         FT_CHECK(z->arrays[i]->name && strcmp(z->arrays[i]->name, names[i]) == 0,
-                 "%s: member %d is %s", what, i, z->arrays[i]->name);
+                 "%s: member %d is %s", what, i,
+                 z->arrays[i]->name ? z->arrays[i]->name : "(unnamed)");
     ur_array *a = ur_npz_get(z, "a"), *b = ur_npz_get(z, "b"), *c = ur_npz_get(z, "c"),
              *f = ur_npz_get(z, "f"), *s = ur_npz_get(z, "s");
     FT_CHECK(a && a->t.dtype == UR_F32 && a->t.rank == 2 && a->t.dim[0] == 2 && a->t.dim[1] == 3,

@@ -7,7 +7,9 @@
 #include "check.h"
 #include "gradcheck.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 
@@ -149,6 +151,76 @@ int main(void)
           "validation_split: %d steps (want %d), val_loss %g", f.steps, (1500 + 31) / 32,
           f.last_val_loss);
     ur_model_free(m);
+
+    /* stop mid-epoch, save weights and position, resume in a fresh model and
+     * trainer: the rest of the run equals the uninterrupted one */
+    {
+        ur_fit_config rc;
+        ur_fit_config_defaults(&rc);
+        ur_loss_parse("mse", &rc.loss, &ctx);
+        ur_optimizer_defaults("adam", &rc.optimizer, &ctx);
+        rc.epochs = 3;
+        rc.seed = 5;
+        rc.metric_mae = true;
+        const char *sm = gc_json("{'layers': [{'class': 'Input', 'shape': [null, 2]},"
+                                 "{'name': 'lstm', 'class': 'LSTM', 'units': 8, 'dropout': 0.2,"
+                                 " 'recurrent_dropout': 0.1}, {'class': 'BatchNormalization'},"
+                                 "{'name': 'out', 'class': 'Dense', 'units': 1}]}");
+        ur_model *full = gc_model_from_json(sm, 9);
+        seen fs = {.stop_after = -1};
+        ur_callbacks fcb = {.user = &fs, .on_step = on_step, .on_epoch = on_epoch};
+        CHECK(ur_model_fit(full, &rc, &ds->train, &ds->val, &fcb, &ctx) == UR_OK, "%s",
+              ctx.message);
+
+        ur_model *part = gc_model_from_json(sm, 9);
+        ur_trainer *tr = ur_trainer_new(part, &rc, &ds->train, &ds->val, &ctx);
+        seen ps = {.stop_after = 70}; /* inside the second epoch */
+        ur_callbacks pcb = {.user = &ps, .on_step = on_step, .on_epoch = on_epoch,
+                            .should_stop = should_stop};
+        CHECK(ur_trainer_run(tr, &pcb, &ctx) == UR_ERR_CANCELLED, "no stop: %s", ctx.message);
+        size_t n = ur_trainer_state_size(tr);
+        void *state = malloc(n);
+        ur_trainer_save_state(tr, state);
+        size_t np;
+        float *pw = ur_model_params(part, &np);
+        float *saved = malloc(np * sizeof(float));
+        memcpy(saved, pw, np * sizeof(float));
+        ur_trainer_free(tr);
+        ur_model_free(part);
+
+        ur_model *resumed = gc_model_from_json(sm, 123); /* other initial weights */
+        float *rw = ur_model_params(resumed, &np);
+        memcpy(rw, saved, np * sizeof(float));
+        tr = ur_trainer_new(resumed, &rc, &ds->train, &ds->val, &ctx);
+        CHECK(ur_trainer_load_state(tr, state, n, &ctx) == UR_OK, "%s", ctx.message);
+        CHECK(ur_trainer_epoch(tr) == 1 && ur_trainer_step(tr) == 70 - 63, "position %d/%lld",
+              ur_trainer_epoch(tr), (long long)ur_trainer_step(tr));
+        seen rs = {.stop_after = -1};
+        ur_callbacks rcb = {.user = &rs, .on_step = on_step, .on_epoch = on_epoch};
+        CHECK(ur_trainer_run(tr, &rcb, &ctx) == UR_OK, "%s", ctx.message);
+        CHECK(ps.steps + rs.steps == fs.steps, "steps %d + %d != %d", ps.steps, rs.steps,
+              fs.steps);
+        float *fw = ur_model_params(full, &np);
+        double worst = 0;
+        for (size_t i = 0; i < np; i++)
+            worst = fmax(worst, fabs((double)fw[i] - rw[i]));
+        CHECK(worst <= 1e-6, "resumed weights differ from the uninterrupted run by %g", worst);
+        CHECK(fabs(rs.last_loss - fs.last_loss) <= 1e-6 &&
+                  fabs(rs.last_val_loss - fs.last_val_loss) <= 1e-6,
+              "resumed metrics differ: loss %.9f vs %.9f, val_loss %.9f vs %.9f", rs.last_loss,
+              fs.last_loss, rs.last_val_loss, fs.last_val_loss);
+        printf("resume: weights within %g, final loss %.6f = %.6f\n", worst, rs.last_loss,
+               fs.last_loss);
+        /* a state that does not fit is refused */
+        ((char *)state)[0] ^= 1;
+        CHECK(ur_trainer_load_state(tr, state, n, &ctx) == UR_ERR_FORMAT, "corrupt state loaded");
+        CHECK(ur_trainer_load_state(tr, state, 10, &ctx) == UR_ERR_FORMAT, "short state loaded");
+        ur_trainer_free(tr);
+        free(state);
+        free(saved);
+        ur_model_free(full);
+        ur_model_free(resumed);
+    }
     ur_dataset_free(ds);
     if (failures) {
         printf("%d failure(s)\n", failures);
