@@ -185,7 +185,7 @@ static size_t carve(const ur_layer *l, const ur_shape *in, int n_in, char *base,
         size_t cs = ur_rnn_cache_size(l->inner[d], in, 1);
         if (bc)
             bc->inner_cache[d] = cur;
-        cur += (cs + 63) & ~(size_t)63;
+        cur = (char *)((uintptr_t)cur + ((cs + 63) & ~(size_t)63));
         int n_out = 1 + (ic->return_state ? ns : 0);
         for (int k = 0; k < n_out; k++) {
             int64_t n = (k == 0 && ic->return_sequences) ? B * T * U : B * U;
@@ -207,7 +207,7 @@ static size_t carve(const ur_layer *l, const ur_shape *in, int n_in, char *base,
             }
         }
     }
-    return (size_t)(cur - base);
+    return ur_carved(base, cur);
 }
 
 static size_t bidir_cache_size(const ur_layer *l, const ur_shape *in, int n_in)

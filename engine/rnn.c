@@ -171,7 +171,7 @@ static size_t carve_cache(const ur_layer *l, int64_t B, int64_t T, int64_t I, ch
     rc->op = ur_carve(&cur, B * U);
     rc->xs = ur_carve(&cur, T * B * I);
     rc->hs = ur_carve(&cur, (n_rm || cell == &ur_gru_cell) ? T * B * U : 0);
-    return (size_t)(cur - base);
+    return ur_carved(base, cur);
 }
 
 size_t ur_rnn_cache_size(const ur_layer *l, const ur_shape *in, int n_in)

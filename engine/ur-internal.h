@@ -344,9 +344,15 @@ struct ur_pass {
 /* Carves n floats (64-byte aligned) from a cache cursor. */
 static inline float *ur_carve(char **cursor, int64_t n)
 {
+    /* integer arithmetic: size-only passes carve from a NULL base */
     float *p = (float *)*cursor;
-    *cursor += ((size_t)n * sizeof(float) + 63) & ~(size_t)63;
+    *cursor = (char *)((uintptr_t)*cursor + (((size_t)n * sizeof(float) + 63) & ~(size_t)63));
     return p;
+}
+/* Bytes carved since base (which may be NULL). */
+static inline size_t ur_carved(const char *base, const char *cursor)
+{
+    return (size_t)((uintptr_t)cursor - (uintptr_t)base);
 }
 static inline size_t ur_carve_size(int64_t n) { return ((size_t)n * sizeof(float) + 63) & ~(size_t)63; }
 
