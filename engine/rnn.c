@@ -122,6 +122,7 @@ static int n_rec_masks(const ur_rnn_cfg *c, const ur_rnn_cell *cell)
 }
 
 typedef struct rnn_cache {
+    float *used; /* [0]: input masks applied in forward, [1]: recurrent masks */
     float *xt;   /* (T, B, I) time-major input in processing order (single mask applied) */
     float *im;   /* (n_im, B, I) input dropout masks */
     float *rm;   /* (n_rm, B, U) recurrent dropout masks */
@@ -149,6 +150,7 @@ static size_t carve_cache(const ur_layer *l, int64_t B, int64_t T, int64_t I, ch
     rnn_cache tmp;
     if (!rc)
         rc = &tmp;
+    rc->used = ur_carve(&cur, 2);
     rc->xt = ur_carve(&cur, T * B * I);
     rc->im = ur_carve(&cur, n_im * B * I);
     rc->rm = ur_carve(&cur, n_rm * B * U);
@@ -259,6 +261,8 @@ ur_status ur_rnn_forward(ur_layer *l, ur_pass *p)
 
     int n_im = p->training ? n_input_masks(c, cell) : 0;
     int n_rm = p->training ? n_rec_masks(c, cell) : 0;
+    rc.used[0] = (float)n_im;
+    rc.used[1] = (float)n_rm;
     if (n_im)
         ur_dropout_mask(p->rng, (float)c->dropout, rc.im, n_im * B * I);
     if (n_rm)
@@ -384,8 +388,8 @@ ur_status ur_rnn_backward(ur_layer *l, ur_pass *p)
     carve_cache(l, B, T, I, p->cache, &rc);
     const uint8_t *mask = p->in_mask[0];
     const float *K = l->weights[0].data;
-    /* the masks that forward used (training always, in backward) */
-    int n_im = n_input_masks(c, cell), n_rm = n_rec_masks(c, cell);
+    /* the dropout masks that forward applied (none in inference mode) */
+    int n_im = (int)rc.used[0], n_rm = (int)rc.used[1];
 
     const float *dY = p->dout[0].data ? ur_tensor_f32(&p->dout[0]) : NULL;
     memset(rc.dh, 0, (size_t)BU * sizeof(float));

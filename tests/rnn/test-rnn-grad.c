@@ -92,6 +92,13 @@ int main(void)
             }
     }
 
+    /* dropout configured but inference mode: no masks in forward or backward */
+    gc_options_default(&o);
+    o.training = false;
+    check("LSTM dropout, inference mode",
+          seq_model("{'class': 'LSTM', 'units': 4, 'dropout': 0.5, 'recurrent_dropout': 0.5,"
+                    " 'return_sequences': true}", false), &o);
+
     /* initial_state wired from other inputs, gradients into them */
     gc_options_default(&o);
     check("LSTM initial_state",
