@@ -4,6 +4,7 @@
  * Input's dtype. No subcommand logic lives here. */
 #include "cli-util.h"
 #include "model-file.h"
+#include "run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -352,51 +353,18 @@ ur_graph *cli_open_model(const char *cmd, const char *path)
 
 ur_dtype cli_input_dtype(const ur_graph *g, const ur_layer *input)
 {
-    /* the Input's "dtype" option, from the document (layers in graph order) */
-    ur_value *doc = ur_graph_to_value(g);
-    const ur_value *layers = ur_value_get(doc, "layers");
-    ur_dtype d = UR_F32;
-    for (int i = 0; layers && i < ur_graph_n_layers(g) && (size_t)i < layers->u.arr.n; i++)
-        if (ur_graph_layer(g, i) == input) {
-            const ur_value *v = ur_value_get(layers->u.arr.items[i], "dtype");
-            if (v && v->type == UR_VALUE_STRING && strcmp(v->u.str, "int32") == 0)
-                d = UR_I32;
-        }
-    ur_value_free(doc);
-    return d;
+    return ur_input_dtype(g, input);
 }
 
 /* Converts *a in place to the dtype an Input takes: integers to float32
  * always, floats to int32 when every value is a whole number. */
 bool cli_fit_dtype(const char *cmd, const char *what, const char *input, ur_array **a,
-                      ur_dtype want)
+                   ur_dtype want)
 {
-    ur_array *src = *a;
-    if (src->t.dtype == want)
+    ur_ctx ctx = {0};
+    if (ur_array_fit_dtype(a, want, what, input, &ctx) == UR_OK)
         return true;
-    ur_array *dst = ur_array_new(want, src->t.rank, src->t.dim, src->name);
-    if (!dst) {
-        cli_error(cmd, "out of memory converting %s", what);
-        return false;
-    }
-    int64_t n = ur_tensor_numel(&src->t);
-    if (want == UR_F32) {
-        for (int64_t i = 0; i < n; i++)
-            ur_tensor_f32(&dst->t)[i] = (float)ur_tensor_i32(&src->t)[i];
-    } else {
-        for (int64_t i = 0; i < n; i++) {
-            float v = ur_tensor_f32(&src->t)[i];
-            if (!(v == floorf(v) && fabsf(v) < 2147483520.0f)) {
-                cli_error(cmd, "%s holds float32 values such as %g, but the Input '%s' takes "
-                          "int32 (token ids)", what, v, input);
-                ur_array_free(dst);
-                return false;
-            }
-            ur_tensor_i32(&dst->t)[i] = (int32_t)v;
-        }
-    }
-    ur_array_free(src);
-    *a = dst;
-    return true;
+    cli_error(cmd, "%s", ctx.message);
+    return false;
 }
 

@@ -103,5 +103,7 @@ const char *cli_join(const char *const *names, int n, char *buf, size_t size);
 int cmd_summary(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

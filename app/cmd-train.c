@@ -1,11 +1,12 @@
-/* cmd-train.c — `unroll train MODEL.json --data SPEC --loss NAME ...`: loads
- * the model and a dataset, matches the dataset's arrays to the model's
- * inputs and outputs, trains with a Keras-like progress line per epoch (a
- * live bar on a terminal), stops cleanly on Ctrl-C or a NaN loss, and saves
- * the weights as safetensors. The training loop itself is the engine's. */
+/* cmd-train.c — `unroll train MODEL.json --data SPEC --loss NAME ...` and
+ * `unroll train --resume RUN`: a run (data/run.h: dataset, model, the
+ * engine's trainer, recorded in the run store) with a Keras-like progress
+ * line per epoch (a live bar on a terminal), stopping cleanly on Ctrl-C or a
+ * NaN loss, and saving the weights as safetensors. */
 #include "cli-util.h"
 #include "datasets.h"
-#include "safetensors.h"
+#include "json.h"
+#include "run.h"
 
 #include <math.h>
 #include <signal.h>
@@ -36,12 +37,20 @@ static const cli_option train_options[] = {
     {"metrics", "LIST", "comma-separated: accuracy, mae"},
     {"save", "FILE", "write the trained weights (safetensors) to FILE"},
     {"threads", "N", "CPU threads for matrix products (default: OpenBLAS's choice)"},
+    {"db", "PATH", "the run store to record into (default: $XDG_DATA_HOME/unroll/unroll.db)"},
+    {"no-store", NULL, "do not record the run (no checkpoints, no resume)"},
+    {"label", "TEXT", "a label for the recorded run"},
+    {"resume", "RUN", "continue the interrupted run RUN from its last checkpoint, with its\n"
+                      "own model and settings (give no model file or training options)"},
+    {"checkpoint-every", "S", "seconds between checkpoints within an epoch (default 5;\n"
+                              "0: only at each epoch's end)"},
     {NULL, NULL, NULL},
 };
 
 static const cli_command train_command = {
     .name = "train",
-    .synopsis = "MODEL.json --data SPEC --loss NAME [OPTIONS]",
+    .synopsis = "MODEL.json --data SPEC --loss NAME [OPTIONS]\n"
+                "       unroll train --resume RUN [--db PATH]",
     .description =
         "Trains the model on a dataset and prints a line per epoch as Keras does: steps,\n"
         "time, time per step, the loss and metrics, and val_loss / val_* when there is\n"
@@ -52,7 +61,13 @@ static const cli_command train_command = {
         "'synthetic:adding', 'synthetic:sine', 'synthetic:parity' (made from --seed), or\n"
         "an .npz file with arrays x, y and optionally x_val, y_val. A model with several\n"
         "inputs takes x_<input name> for each; several outputs take y_<layer name>\n"
-        "(y_<layer name>_<k> for a layer's output k > 0).",
+        "(y_<layer name>_<k> for a layer's output k > 0).\n"
+        "\n"
+        "Every run is recorded in the run store (see 'unroll runs --help'): its model,\n"
+        "dataset and settings, each step's loss, each epoch's metrics and checkpoints\n"
+        "(the last, the best by val_loss (else loss), and the last 3 epochs'). It prints\n"
+        "'run N' first; a run killed mid-way is found interrupted and continues with\n"
+        "'unroll train --resume N', exactly as it would have gone on.",
     .options = train_options,
     .epilog =
         "Ctrl-C stops training after the current batch; --save still writes the weights\n"
@@ -64,144 +79,6 @@ static const cli_command train_command = {
         "      --loss sparse_categorical_crossentropy --from-logits --optimizer adam \\\n"
         "      --epochs 3 --metrics accuracy --save mnist-rows.safetensors\n",
 };
-
-/* --------------------------------------------------------- matching data */
-
-/* The name a dataset's x (or y) array answers to. */
-static const char *x_name(const ur_dataset *ds, int i)
-{
-    if (ds->x_names && ds->x_names[i])
-        return ds->x_names[i];
-    return ds->train.x[i]->name ? ds->train.x[i]->name : "x";
-}
-
-static const char *y_name(const ur_dataset *ds, int i)
-{
-    return ds->train.y[i]->name ? ds->train.y[i]->name : "y";
-}
-
-/* An array the model needs: its name in the dataset and the input or
- * output ("layer" or "layer:k") that takes it. */
-typedef struct wanted {
-    char array[160];
-    char owner[160];
-} wanted;
-
-/* For each wanted array, the index of the dataset array with that name; an
- * error lists what the dataset has and what the model wants. */
-static bool match_arrays(const char *cmd, const ur_dataset *ds, bool is_x, int n_want,
-                         const wanted *want, int *perm)
-{
-    int n_have = is_x ? ds->train.n_x : ds->train.n_y;
-    const char **have = calloc((size_t)n_have + 1, sizeof *have);
-    const char **wants = calloc((size_t)n_want + 1, sizeof *wants);
-    bool *used = calloc((size_t)n_have + 1, sizeof *used);
-    bool ok = have && wants && used;
-    for (int i = 0; ok && i < n_have; i++)
-        have[i] = is_x ? x_name(ds, i) : y_name(ds, i);
-    for (int j = 0; ok && j < n_want; j++)
-        wants[j] = want[j].array;
-    char list[1024], wanted_list[1024];
-    if (ok) {
-        cli_join(have, n_have, list, sizeof list);
-        cli_join(wants, n_want, wanted_list, sizeof wanted_list);
-    }
-    for (int j = 0; ok && j < n_want; j++) {
-        perm[j] = -1;
-        for (int i = 0; i < n_have && perm[j] < 0; i++)
-            if (!used[i] && strcmp(have[i], want[j].array) == 0) {
-                perm[j] = i;
-                used[i] = true;
-            }
-        if (perm[j] < 0) {
-            cli_error(cmd, "the model's %s '%s' needs an array '%s' in %s; it has: %s",
-                      is_x ? "input" : "output", want[j].owner, want[j].array, ds->name, list);
-            ok = false;
-        }
-    }
-    for (int i = 0; ok && i < n_have; i++)
-        if (!used[i]) {
-            cli_error(cmd, "%s holds '%s', which no %s of the model takes (it takes: %s)",
-                      ds->name, have[i], is_x ? "input" : "output", wanted_list);
-            ok = false;
-        }
-    free(have);
-    free(wants);
-    free(used);
-    return ok;
-}
-
-/* The dataset's arrays in the graph's order of inputs and outputs. train
- * and val borrow the arrays (only their pointer lists are the caller's). */
-static bool map_data(const char *cmd, const ur_graph *g, ur_dataset *ds, ur_data *train,
-                     ur_data *val)
-{
-    int n_in = ur_graph_n_inputs(g), n_out = ur_graph_n_outputs(g);
-    int *px = calloc((size_t)n_in + 1, sizeof *px), *py = calloc((size_t)n_out + 1, sizeof *py);
-    wanted *want = calloc((size_t)(n_in > n_out ? n_in : n_out) + 1, sizeof *want);
-    bool ok = px && py && want;
-
-    if (ok && n_in == 1 && ds->train.n_x == 1) {
-        px[0] = 0;
-    } else if (ok) {
-        for (int j = 0; j < n_in; j++) {
-            const char *input = ur_layer_name(ur_graph_input(g, j));
-            snprintf(want[j].array, sizeof want[j].array, "x_%s", input);
-            snprintf(want[j].owner, sizeof want[j].owner, "%s", input);
-        }
-        ok = match_arrays(cmd, ds, true, n_in, want, px);
-    }
-    if (ok && n_out == 1 && ds->train.n_y == 1) {
-        py[0] = 0;
-    } else if (ok) {
-        for (int k = 0; k < n_out; k++) {
-            ur_layer *l;
-            int index;
-            ur_graph_output(g, k, &l, &index);
-            if (index == 0) {
-                snprintf(want[k].array, sizeof want[k].array, "y_%s", ur_layer_name(l));
-                snprintf(want[k].owner, sizeof want[k].owner, "%s", ur_layer_name(l));
-            } else {
-                snprintf(want[k].array, sizeof want[k].array, "y_%s_%d", ur_layer_name(l), index);
-                snprintf(want[k].owner, sizeof want[k].owner, "%s:%d", ur_layer_name(l), index);
-            }
-        }
-        ok = match_arrays(cmd, ds, false, n_out, want, py);
-    }
-
-    bool has_val = ds->val.n_x > 0;
-    for (int j = 0; ok && j < n_in; j++) {
-        ur_layer *in = ur_graph_input(g, j);
-        char what[256];
-        snprintf(what, sizeof what, "%s array '%s'", ds->name, x_name(ds, px[j]));
-        ur_dtype dtype = cli_input_dtype(g, in);
-        ok = cli_fit_dtype(cmd, what, ur_layer_name(in), &ds->train.x[px[j]], dtype);
-        if (ok && has_val)
-            ok = cli_fit_dtype(cmd, what, ur_layer_name(in), &ds->val.x[px[j]], dtype);
-    }
-    if (ok) {
-        *train = (ur_data){n_in, n_out, calloc((size_t)n_in, sizeof(ur_array *)),
-                           calloc((size_t)n_out, sizeof(ur_array *))};
-        *val = (ur_data){0};
-        if (has_val)
-            *val = (ur_data){n_in, n_out, calloc((size_t)n_in, sizeof(ur_array *)),
-                             calloc((size_t)n_out, sizeof(ur_array *))};
-        for (int j = 0; j < n_in; j++) {
-            train->x[j] = ds->train.x[px[j]];
-            if (has_val)
-                val->x[j] = ds->val.x[px[j]];
-        }
-        for (int k = 0; k < n_out; k++) {
-            train->y[k] = ds->train.y[py[k]];
-            if (has_val)
-                val->y[k] = ds->val.y[py[k]];
-        }
-    }
-    free(px);
-    free(py);
-    free(want);
-    return ok;
-}
 
 /* -------------------------------------------------------------- progress */
 
@@ -378,40 +255,6 @@ static bool should_stop(void *user)
     return stop_requested != 0;
 }
 
-/* ------------------------------------------------------------------ saving */
-
-static ur_status save_weights(const char *path, const ur_model *m, ur_ctx *ctx)
-{
-    int n = ur_model_n_weights(m);
-    const char **names = calloc((size_t)n + 1, sizeof *names);
-    ur_tensor *tensors = calloc((size_t)n + 1, sizeof *tensors);
-    const ur_tensor **ptrs = calloc((size_t)n + 1, sizeof *ptrs);
-    if (!names || !tensors || !ptrs) {
-        free(names);
-        free(tensors);
-        free(ptrs);
-        return ur_error(ctx, UR_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < n; i++) {
-        ur_weight_info w;
-        ur_model_weight(m, i, &w);
-        names[i] = w.name;
-        tensors[i] = (ur_tensor){.dtype = UR_F32, .rank = w.rank, .data = w.data};
-        for (int d = 0; d < w.rank; d++)
-            tensors[i].dim[d] = w.dim[d];
-        ptrs[i] = &tensors[i];
-    }
-    ur_value *meta = ur_value_new_object();
-    ur_value_set(meta, "format", ur_value_new_string("unroll.weights"));
-    ur_value_set(meta, "model", ur_value_new_string(ur_graph_name(ur_model_graph(m))));
-    ur_status st = ur_safetensors_write(path, n, names, ptrs, meta, ctx);
-    ur_value_free(meta);
-    free(names);
-    free(tensors);
-    free(ptrs);
-    return st;
-}
-
 /* ----------------------------------------------------------------- options */
 
 /* --metrics accuracy,mae */
@@ -525,68 +368,129 @@ static bool read_options(const cli_command *cmd, const cli_args *a, ur_fit_confi
 
 /* ------------------------------------------------------------------- train */
 
-static int train(const cli_command *cmd, const cli_args *a)
+/* The run's own settings: what --resume accepts besides itself. */
+static const char *const resume_options[] = {"resume", "db", "checkpoint-every", "threads",
+                                             "save", "label", NULL};
+
+static bool read_run_settings(const cli_command *cmd, const cli_args *a, ur_run_settings *rs)
 {
-    const char *name = cmd->name;
+    const char *v;
+    ur_run_settings_defaults(rs);
+    rs->db_path = cli_get(cmd, a, "db");
+    rs->record = !cli_flag(cmd, a, "no-store");
+    rs->label = cli_get(cmd, a, "label");
+    if ((v = cli_get(cmd, a, "checkpoint-every")) &&
+        !cli_parse_double(cmd->name, "checkpoint-every", v, 0, 1e9, &rs->checkpoint_every))
+        return false;
+    if (!rs->record && (rs->db_path || cli_get(cmd, a, "resume") || rs->label)) {
+        cli_usage_error(cmd->name, "--no-store records nothing: it cannot go with %s",
+                        rs->db_path ? "--db" : rs->label ? "--label" : "--resume");
+        return false;
+    }
+    return true;
+}
+
+/* A new run from the model file and the options, or the run --resume names. */
+static ur_run *open_run(const cli_command *cmd, const cli_args *a, const ur_run_settings *rs,
+                        int *status)
+{
+    const char *name = cmd->name, *resume = cli_get(cmd, a, "resume");
+    ur_ctx ctx = {0};
+    *status = CLI_EXIT_USAGE;
+    if (resume) {
+        for (int i = 0; i < a->n; i++) {
+            const char *opt = cmd->options[a->items[i].opt].name;
+            bool allowed = false;
+            for (int k = 0; resume_options[k]; k++)
+                allowed = allowed || strcmp(opt, resume_options[k]) == 0;
+            if (!allowed) {
+                cli_usage_error(name, "--resume continues with the run's own settings: drop --%s",
+                                opt);
+                return NULL;
+            }
+        }
+        if (a->n_pos > 0) {
+            cli_usage_error(name, "--resume takes the run's own model: drop '%s'", a->pos[0]);
+            return NULL;
+        }
+        int64_t id;
+        if (!cli_parse_int(name, "resume", resume, 1, INT64_MAX, &id))
+            return NULL;
+        *status = CLI_EXIT_FAIL;
+        ur_run *r = ur_run_resume(id, rs, &ctx);
+        if (!r)
+            cli_error(name, "%s", ctx.message);
+        return r;
+    }
+    if (a->n_pos == 0) {
+        cli_usage_error(name, "no model file given");
+        return NULL;
+    }
+    if (a->n_pos > 1) {
+        cli_usage_error(name, "give one model file, got %d (%s, %s%s)", a->n_pos, a->pos[0],
+                        a->pos[1], a->n_pos > 2 ? ", ..." : "");
+        return NULL;
+    }
     ur_fit_config cfg;
     int threads;
     if (!read_options(cmd, a, &cfg, &threads))
-        return CLI_EXIT_USAGE;
-    if (threads > 0)
-        ur_blas_set_threads(threads);
-
+        return NULL;
+    *status = CLI_EXIT_FAIL;
     ur_graph *g = cli_open_model(name, a->pos[0]);
     if (!g)
-        return CLI_EXIT_FAIL;
-    ur_ctx ctx = {0};
-    ur_dataset *ds = ur_dataset_open(cli_get(cmd, a, "data"), cfg.seed, &ctx);
-    if (!ds) {
+        return NULL;
+    ur_run *r = ur_run_new(g, cli_get(cmd, a, "data"), &cfg, rs, &ctx);
+    if (!r) {
+        /* model errors name the file; dataset and store errors name themselves */
         cli_error(name, "%s", ctx.message);
-        ur_graph_free(g);
-        return CLI_EXIT_FAIL;
     }
-    ur_data train_data = {0}, val_data = {0};
-    if (!map_data(name, g, ds, &train_data, &val_data)) {
-        ur_dataset_free(ds);
-        ur_graph_free(g);
-        return CLI_EXIT_FAIL;
-    }
-    ur_model *m = ur_model_new(g, &ctx); /* takes g, except on failure */
-    if (!m) {
-        cli_error(name, "%s: %s", a->pos[0], ctx.message);
-        ur_graph_free(g);
-        free(train_data.x);
-        free(train_data.y);
-        free(val_data.x);
-        free(val_data.y);
-        ur_dataset_free(ds);
-        return CLI_EXIT_FAIL;
-    }
-    ur_rng rng;
-    ur_rng_seed(&rng, cfg.seed);
-    ur_model_init_weights(m, &rng);
+    return r;
+}
 
-    const ur_data *val = NULL;
-    if (cfg.validation_split <= 0 && val_data.n_x > 0)
-        val = &val_data;
+static int train(const cli_command *cmd, const cli_args *a)
+{
+    const char *name = cmd->name, *v;
+    ur_run_settings rs;
+    if (!read_run_settings(cmd, a, &rs))
+        return CLI_EXIT_USAGE;
+    int64_t threads;
+    if ((v = cli_get(cmd, a, "threads"))) {
+        if (!cli_parse_int(name, "threads", v, 1, 1024, &threads))
+            return CLI_EXIT_USAGE;
+        ur_blas_set_threads((int)threads);
+    }
+    int status;
+    ur_run *r = open_run(cmd, a, &rs, &status);
+    if (!r)
+        return status;
+    const ur_fit_config *cfg = ur_run_fit(r);
+    const ur_dataset *ds = ur_run_dataset(r);
+    if (ur_run_id(r) > 0) {
+        if (cli_get(cmd, a, "resume"))
+            printf("run %lld (resumed at epoch %d, step %lld)\n", (long long)ur_run_id(r),
+                   ur_run_epoch(r) + 1, (long long)ur_run_global_step(r));
+        else
+            printf("run %lld\n", (long long)ur_run_id(r));
+    }
     if (ds->description)
         printf("%s\n", ds->description);
     fflush(stdout);
 
-    progress pr = {.tty = isatty(STDOUT_FILENO) != 0, .epochs = cfg.epochs, .first_step = -1};
+    progress pr = {.tty = isatty(STDOUT_FILENO) != 0, .epochs = cfg->epochs, .first_step = -1};
     ur_callbacks cb = {.user = &pr, .on_step = on_step, .on_epoch = on_epoch,
                        .should_stop = should_stop};
     struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND}, old;
     sigemptyset(&sa.sa_mask);
     stop_requested = 0;
     sigaction(SIGINT, &sa, &old);
-    ur_status st = ur_model_fit(m, &cfg, &train_data, val, &cb, &ctx);
+    ur_ctx ctx = {0};
+    ur_status st = ur_run_train(r, &cb, &ctx);
     sigaction(SIGINT, &old, NULL);
     if (pr.tty && pr.prev_width > 0 && st != UR_OK)
         fputc('\n', stdout); /* leave the unfinished bar */
     fflush(stdout);
 
-    int status = CLI_EXIT_OK;
+    status = CLI_EXIT_OK;
     if (st == UR_ERR_CANCELLED) {
         cli_error(name, "%s (Ctrl-C)", ctx.message);
         status = 130;
@@ -598,24 +502,34 @@ static int train(const cli_command *cmd, const cli_args *a)
     bool trained = st == UR_OK || st == UR_ERR_CANCELLED || st == UR_ERR_NUMERIC;
     if (save && trained) {
         ur_ctx sctx = {0};
-        if (save_weights(save, m, &sctx) != UR_OK) {
+        ur_model *m = ur_run_model(r);
+        size_t len;
+        void *bytes = ur_model_weights_bytes(m, &len, &sctx);
+        if (!bytes || ur_file_write_atomic(save, bytes, len, &sctx) != UR_OK) {
             cli_error(name, "%s", sctx.message);
             status = CLI_EXIT_FAIL;
         } else {
             printf("Saved %d weight tensors%s to %s\n", ur_model_n_weights(m),
                    st == UR_ERR_NUMERIC ? " (the last good values)" : "", save);
         }
+        free(bytes);
     }
-    ur_model_free(m);
-    free(train_data.x);
-    free(train_data.y);
-    free(val_data.x);
-    free(val_data.y);
-    ur_dataset_free(ds);
+    ur_run_free(r);
     return status;
 }
 
 int cmd_train(int argc, char **argv)
 {
-    return cli_run(&train_command, argc, argv, train);
+    cli_args args;
+    int status;
+    if (!cli_parse(&train_command, argc, argv, &args))
+        return CLI_EXIT_USAGE;
+    if (args.help) {
+        cli_print_help(&train_command, stdout);
+        status = CLI_EXIT_OK;
+    } else {
+        status = train(&train_command, &args);
+    }
+    cli_args_free(&args);
+    return status;
 }

@@ -1,5 +1,5 @@
 /* main.c — the `unroll` executable: dispatches to the subcommands (summary,
- * train, predict), prints the top-level help and version. Run bare, it is
+ * train, predict, runs, export), prints the top-level help and version. Run bare, it is
  * meant to open the window; this build has none yet and says so. */
 #include "cli-util.h"
 
@@ -18,6 +18,8 @@ static const subcommand subcommands[] = {
     {"summary", cmd_summary, "print a model's layers, output shapes and parameter counts"},
     {"train", cmd_train, "train a model on a dataset and save its weights"},
     {"predict", cmd_predict, "run a model on .npy inputs and write .npy outputs"},
+    {"runs", cmd_runs, "list, show, compare, delete recorded runs; print their metrics"},
+    {"export", cmd_export, "write a recorded run's checkpointed weights to a file"},
     {NULL, NULL, NULL},
 };
 

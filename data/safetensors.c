@@ -383,23 +383,29 @@ ur_array *ur_safetensors_get(const ur_safetensors *st, const char *name)
 /* Layout: u64 header length N, N bytes of compact JSON padded with spaces
  * to a multiple of 8 (so the data is 8-byte aligned), then the tensors'
  * float32 data back to back in the order given. */
-ur_status ur_safetensors_write(const char *path, int n, const char *const *names,
-                               const ur_tensor *const *tensors, const ur_value *metadata,
+void *ur_safetensors_write_mem(int n, const char *const *names, const ur_tensor *const *tensors,
+                               const ur_value *metadata, const char *path, size_t *len,
                                ur_ctx *ctx)
 {
-    if (n < 0)
-        return ur_error(ctx, UR_ERR_INVALID, "%s: negative tensor count", path);
-    if (metadata && metadata->type != UR_VALUE_OBJECT)
-        return ur_error(ctx, UR_ERR_INVALID, "%s: metadata must be an object", path);
+    if (!path)
+        path = "<memory>";
+    if (n < 0) {
+        ur_error(ctx, UR_ERR_INVALID, "%s: negative tensor count", path);
+        return NULL;
+    }
+    if (metadata && metadata->type != UR_VALUE_OBJECT) {
+        ur_error(ctx, UR_ERR_INVALID, "%s: metadata must be an object", path);
+        return NULL;
+    }
     ur_value *hdr = ur_value_new_object();
     if (metadata && metadata->u.obj.n) {
         for (size_t j = 0; j < metadata->u.obj.n; j++)
             if (metadata->u.obj.vals[j]->type != UR_VALUE_STRING) {
                 ur_value_free(hdr);
-                return ur_error(ctx, UR_ERR_INVALID,
-                                "%s: metadata value '%s' must be a string, not %s", path,
-                                metadata->u.obj.keys[j],
-                                ur_value_type_name(metadata->u.obj.vals[j]->type));
+                ur_error(ctx, UR_ERR_INVALID, "%s: metadata value '%s' must be a string, not %s",
+                         path, metadata->u.obj.keys[j],
+                         ur_value_type_name(metadata->u.obj.vals[j]->type));
+                return NULL;
             }
         ur_value_set(hdr, ST_METADATA, ur_value_copy(metadata));
     }
@@ -413,8 +419,9 @@ ur_status ur_safetensors_write(const char *path, int n, const char *const *names
                         : t->rank < 0 || t->rank > UR_MAX_RANK ? "has a bad rank" : NULL;
         if (why) {
             ur_value_free(hdr);
-            return ur_error(ctx, UR_ERR_INVALID, "%s: tensor %d ('%s') %s", path, i,
-                            names[i] ? names[i] : "", why);
+            ur_error(ctx, UR_ERR_INVALID, "%s: tensor %d ('%s') %s", path, i,
+                     names[i] ? names[i] : "", why);
+            return NULL;
         }
         ur_value *e = ur_value_new_object(), *shape = ur_value_new_array(),
                  *offs = ur_value_new_array();
@@ -431,14 +438,17 @@ ur_status ur_safetensors_write(const char *path, int n, const char *const *names
     }
     char *json = ur_json_write(hdr, -1);
     ur_value_free(hdr);
-    if (!json)
-        return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", path);
+    if (!json) {
+        ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
     size_t jlen = strlen(json), hlen = (jlen + 7) & ~(size_t)7;
     size_t total = 8 + hlen + (size_t)offset;
     unsigned char *out = malloc(total);
     if (!out) {
         free(json);
-        return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory for %zu bytes", path, total);
+        ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory for %zu bytes", path, total);
+        return NULL;
     }
     wr64(out, hlen);
     memcpy(out + 8, json, jlen);
@@ -455,7 +465,19 @@ ur_status ur_safetensors_write(const char *path, int n, const char *const *names
                 *d++ = (unsigned char)(v.u >> (8 * byte));
         }
     }
-    ur_status st = ur_file_write_atomic(path, out, total, ctx);
-    free(out);
+    *len = total;
+    return out;
+}
+
+ur_status ur_safetensors_write(const char *path, int n, const char *const *names,
+                               const ur_tensor *const *tensors, const ur_value *metadata,
+                               ur_ctx *ctx)
+{
+    size_t len;
+    void *bytes = ur_safetensors_write_mem(n, names, tensors, metadata, path, &len, ctx);
+    if (!bytes)
+        return ctx && ctx->status ? ctx->status : UR_ERR_NOMEM;
+    ur_status st = ur_file_write_atomic(path, bytes, len, ctx);
+    free(bytes);
     return st;
 }

@@ -25,6 +25,11 @@ ur_array *ur_safetensors_get(const ur_safetensors *st, const char *name);
 
 /* Writes n float32 tensors; metadata (string values only) may be NULL.
  * Written to path.tmp then renamed, so a crash never leaves half a file. */
+/* The same file's bytes in memory (malloc'd, *len set), or NULL with ctx;
+ * path (may be NULL) only names it in messages. */
+void *ur_safetensors_write_mem(int n, const char *const *names, const ur_tensor *const *tensors,
+                               const ur_value *metadata, const char *path, size_t *len,
+                               ur_ctx *ctx);
 ur_status ur_safetensors_write(const char *path, int n, const char *const *names,
                                const ur_tensor *const *tensors, const ur_value *metadata,
                                ur_ctx *ctx);

@@ -153,6 +153,9 @@ typedef struct ur_metric_point {
  * then names[i] tells each point's metric). */
 ur_status ur_store_metrics(ur_store *s, int64_t run, const char *name, ur_metric_point **points,
                            int64_t *n, ur_ctx *ctx);
+/* Deletes the run's metric points at steps after `step` (a resume records
+ * them again from its checkpoint's step on). */
+ur_status ur_store_metrics_delete_after(ur_store *s, int64_t run, int64_t step, ur_ctx *ctx);
 /* The names of a run's metrics. */
 ur_status ur_store_metric_names(ur_store *s, int64_t run, char ***names, int *n, ur_ctx *ctx);
 
