@@ -35,7 +35,8 @@ static void gru_build(ur_layer *l, int64_t I)
     }
 }
 
-/* reset_after:
+/* On entry a = zx = x·K + b_in (this step's input projection).
+ * reset_after:
  *   q   = h_prev · U + b_rec                   (all three blocks)
  *   z   = rσ(zx_z + q_z)    r = rσ(zx_r + q_r)
  *   hh  = act(zx_h + r ∘ q_h)
@@ -64,21 +65,19 @@ static void gru_step_forward(const ur_layer *l, ur_rnn_step *s)
     }
     for (int64_t b = 0; b < B; b++) {
         float *restrict a = s->a + b * GU;
-        const float *restrict zx = s->zx + b * GU;
         const float *restrict qb = q + b * GU;
         for (int64_t j = 0; j < 2 * U; j++)
-            a[j] = zx[j] + qb[j];
+            a[j] += qb[j];
         ur_fast_act(c->recurrent_activation, a, 2 * U);
     }
     if (c->reset_after) {
         for (int64_t b = 0; b < B; b++) {
             float *restrict a = s->a + b * GU;
-            const float *restrict zx = s->zx + b * GU;
             const float *restrict qb = q + b * GU;
             float *restrict ex = s->extra + b * U;
             for (int64_t j = 0; j < U; j++) {
                 ex[j] = qb[2 * U + j];
-                a[2 * U + j] = zx[2 * U + j] + a[U + j] * ex[j];
+                a[2 * U + j] += a[U + j] * ex[j];
             }
         }
     } else {
@@ -90,12 +89,9 @@ static void gru_step_forward(const ur_layer *l, ur_rnn_step *s)
             for (int64_t j = 0; j < U; j++)
                 ex[j] = a[U + j] * hp[j] * (mh ? mh[b * U + j] : 1.0f);
         }
-        /* a_h = rh · U_h, then + zx_h below */
-        ur_sgemm(false, false, B, U, U, 1.0f, s->extra, U, Uw + 2 * U, GU, 0.0f, s->a + 2 * U,
+        /* a_h += rh · U_h */
+        ur_sgemm(false, false, B, U, U, 1.0f, s->extra, U, Uw + 2 * U, GU, 1.0f, s->a + 2 * U,
                  GU);
-        for (int64_t b = 0; b < B; b++)
-            for (int64_t j = 0; j < U; j++)
-                s->a[b * GU + 2 * U + j] += s->zx[b * GU + 2 * U + j];
     }
     for (int64_t b = 0; b < B; b++) {
         float *restrict a = s->a + b * GU;

@@ -40,7 +40,7 @@ static void lstm_init(ur_layer *l, ur_rng *rng)
 }
 
 /* One step, rows b of the batch, columns j of a gate block:
- *   z   = zx + h_prev · U           (zx holds x·K + b)
+ *   z   = a + h_prev · U            (a holds x·K + b on entry)
  *   i   = rσ(z_i)    f = rσ(z_f)    g = act(z_c)    o = rσ(z_o)
  *   c   = f ∘ c_prev + i ∘ g
  *   h   = o ∘ act(c)
@@ -49,13 +49,10 @@ static void lstm_step_forward(const ur_layer *l, ur_rnn_step *s)
 {
     const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
     int64_t B = s->B, U = s->U, GU = 4 * U;
-    ur_rnn_rec_forward(s->h_prev, s->rm, s->n_rm, l->weights[1].data, B, U, 4, 0, 4, 0.0f, s->a,
+    ur_rnn_rec_forward(s->h_prev, s->rm, s->n_rm, l->weights[1].data, B, U, 4, 0, 4, 1.0f, s->a,
                        s->tmp);
     for (int64_t b = 0; b < B; b++) {
         float *restrict a = s->a + b * GU;
-        const float *restrict zx = s->zx + b * GU;
-        for (int64_t j = 0; j < GU; j++)
-            a[j] += zx[j];
         ur_fast_act(c->recurrent_activation, a, 2 * U);
         ur_fast_act(c->activation, a + 2 * U, U);
         ur_fast_act(c->recurrent_activation, a + 3 * U, U);

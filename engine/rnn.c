@@ -126,7 +126,7 @@ typedef struct rnn_cache {
     float *xt;   /* (T, B, I) time-major input in processing order (single mask applied) */
     float *im;   /* (n_im, B, I) input dropout masks */
     float *rm;   /* (n_rm, B, U) recurrent dropout masks */
-    float *zx;   /* (T, B, GU) input projections; reused as d/dzx in backward */
+    float *zx;   /* (T, B, GU) d/d(input projection), written by backward */
     float *a;    /* (T, B, GU) gate values */
     float *h;    /* (T+1, B, U) states h; h[0] initial */
     float *c;    /* (T+1, B, U) LSTM cell states */
@@ -240,8 +240,8 @@ static const float *input_bias(const ur_layer *l)
 
 /* Forward, Keras's generic loop:
  *   xt[s] = x[:, t(s)] (∘ input mask)                       (T, B, I)
- *   zx    = xt · K + b_in   (one GEMM, or one per gate with per-gate masks)
- *   for s: h_new, c_new = cell(zx[s], h[s], c[s])
+ *   a     = xt · K + b_in   (one GEMM, or one per gate with per-gate masks)
+ *   for s: h_new, c_new = cell(a[s], h[s], c[s])   (the cell turns a[s] into gate values)
  *          h[s+1] = mask ? h_new : h[s]   (and c)
  *          y[s]   = mask ? h_new : (zero_output_for_mask ? 0 : y[s-1])
  * Caches: xt, masks, gate values a, states h/c, cell extras. */
@@ -284,18 +284,19 @@ ur_status ur_rnn_forward(ur_layer *l, ur_pass *p)
         }
     }
     /* input projections, bias first */
+    /* straight into the gate buffer: each step adds its recurrent product in place */
     const float *bin = input_bias(l);
     if (bin) {
         for (int64_t r = 0; r < T * B; r++)
-            memcpy(rc.zx + r * GU, bin, (size_t)GU * sizeof(float));
+            memcpy(rc.a + r * GU, bin, (size_t)GU * sizeof(float));
     }
     if (n_im <= 1) {
-        ur_sgemm(false, false, T * B, GU, I, 1.0f, rc.xt, I, K, GU, bin ? 1.0f : 0.0f, rc.zx, GU);
+        ur_sgemm(false, false, T * B, GU, I, 1.0f, rc.xt, I, K, GU, bin ? 1.0f : 0.0f, rc.a, GU);
     } else {
         for (int g = 0; g < G; g++) {
             apply_input_mask(rc.xt, rc.im + (int64_t)g * B * I, T, B, I, rc.xs);
             ur_sgemm(false, false, T * B, U, I, 1.0f, rc.xs, I, K + g * U, GU, bin ? 1.0f : 0.0f,
-                     rc.zx + g * U, GU);
+                     rc.a + g * U, GU);
         }
     }
 
@@ -318,7 +319,6 @@ ur_status ur_rnn_forward(ur_layer *l, ur_pass *p)
                         .zr = rc.zr, .tmp = rc.tmp};
     for (int64_t s = 0; s < T; s++) {
         int64_t t = c->go_backwards ? T - 1 - s : s;
-        step.zx = rc.zx + s * B * GU;
         step.a = rc.a + s * B * GU;
         step.extra = cell->has_extra ? rc.ex + s * BU : NULL;
         step.h_prev = rc.h + s * BU;
@@ -431,7 +431,6 @@ ur_status ur_rnn_backward(ur_layer *l, ur_pass *p)
                     memset(dcn, 0, (size_t)U * sizeof(float));
             }
         }
-        step.zx = NULL;
         step.a = rc.a + s * B * GU;
         step.extra = cell->has_extra ? rc.ex + s * BU : NULL;
         step.h_prev = rc.h + s * BU;
@@ -440,7 +439,7 @@ ur_status ur_rnn_backward(ur_layer *l, ur_pass *p)
             step.c_prev = rc.c + s * BU;
             step.c_new = rc.c + (s + 1) * BU;
         }
-        step.dzx = rc.zx + s * B * GU; /* zx is dead: reuse it for dzx */
+        step.dzx = rc.zx + s * B * GU;
         step.dzr = rc.dzr + s * B * GU;
         cell->step_backward(l, &step);
         if (!mask) {

@@ -74,8 +74,8 @@ typedef struct ur_rnn_cfg {
 /* Per-step views handed to a cell. Pointers are (B, ·) row-major blocks. */
 typedef struct ur_rnn_step {
     int64_t B, U;
-    const float *zx;    /* (B, GU) input projection of this step, input bias included */
-    float *a;           /* (B, GU) cache: the gate values after their activations */
+    float *a;           /* (B, GU) in: the input projection of this step (input bias
+                           included); out: the gate values after their activations */
     float *extra;       /* (B, U)  cache: cell-specific (see each cell) */
     const float *h_prev;/* (B, U) */
     float *h_new;       /* (B, U) cell output (= new h), before masking */

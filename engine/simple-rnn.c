@@ -21,15 +21,13 @@ static void simple_rnn_build(ur_layer *l, int64_t I)
         ur_layer_add_weight(l, "bias", 1, &U, &c->bias_initializer, true);
 }
 
-/* h = act(zx + h_prev · U); caches a = h (before masking) */
+/* h = act(a + h_prev · U), a = x·K + b on entry; caches a = h (before masking) */
 static void simple_rnn_step_forward(const ur_layer *l, ur_rnn_step *s)
 {
     const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
     int64_t n = s->B * s->U;
-    ur_rnn_rec_forward(s->h_prev, s->rm, s->n_rm, l->weights[1].data, s->B, s->U, 1, 0, 1, 0.0f,
+    ur_rnn_rec_forward(s->h_prev, s->rm, s->n_rm, l->weights[1].data, s->B, s->U, 1, 0, 1, 1.0f,
                        s->a, s->tmp);
-    for (int64_t i = 0; i < n; i++)
-        s->a[i] += s->zx[i];
     ur_fast_act(c->activation, s->a, n);
     memcpy(s->h_new, s->a, (size_t)n * sizeof(float));
 }
