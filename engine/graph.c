@@ -468,6 +468,27 @@ void ur_graph_update(ur_graph *g)
         graph_set_error(g, "the model has no layers");
 }
 
+/* Keras numbering: dense, dense_1, dense_2 ... avoiding the names of layers
+ * [0, upto) and every name given in `specs` (NULL: the graph's layers only). */
+static char *unique_name(const ur_graph *g, int upto, const ur_value *specs, const char *cls)
+{
+    char base[128], cand[160];
+    auto_name(cls, base, sizeof base);
+    snprintf(cand, sizeof cand, "%s", base);
+    for (int n = 1;; n++) {
+        bool taken = false;
+        for (int j = 0; j < upto && !taken; j++)
+            taken = g->layers[j] && strcmp(g->layers[j]->name, cand) == 0;
+        for (size_t j = 0; specs && j < specs->u.arr.n && !taken; j++) {
+            const ur_value *on = ur_value_get(specs->u.arr.items[j], "name");
+            taken = on && on->type == UR_VALUE_STRING && strcmp(on->u.str, cand) == 0;
+        }
+        if (!taken)
+            return ur_xstrdup(cand);
+        snprintf(cand, sizeof cand, "%s_%d", base, n);
+    }
+}
+
 ur_graph *ur_graph_from_value(const ur_value *doc, ur_ctx *ctx)
 {
     if (!doc || doc->type != UR_VALUE_OBJECT) {
@@ -517,25 +538,9 @@ ur_graph *ur_graph_from_value(const ur_value *doc, ur_ctx *ctx)
         if (ln) {
             l->name = ur_xstrdup(ln->u.str);
         } else {
-            /* Keras numbering: dense, dense_1, dense_2 ... */
             const ur_value *cls = ur_value_get(spec, "class");
-            char base[128], cand[160];
-            auto_name(cls && cls->type == UR_VALUE_STRING ? cls->u.str : "layer", base,
-                      sizeof base);
-            snprintf(cand, sizeof cand, "%s", base);
-            for (int n = 1;; n++) {
-                bool taken = false;
-                for (int j = 0; j < g->n_layers && !taken; j++) {
-                    const ur_value *on = ur_value_get(layers->u.arr.items[j], "name");
-                    if ((j < i && strcmp(g->layers[j]->name, cand) == 0) ||
-                        (on && on->type == UR_VALUE_STRING && strcmp(on->u.str, cand) == 0))
-                        taken = true;
-                }
-                if (!taken)
-                    break;
-                snprintf(cand, sizeof cand, "%s_%d", base, n);
-            }
-            l->name = ur_xstrdup(cand);
+            l->name = unique_name(g, i, layers, cls && cls->type == UR_VALUE_STRING ? cls->u.str
+                                                                                   : "layer");
         }
         l->index = i;
         g->layers[i] = l;
@@ -668,4 +673,205 @@ void ur_layer_inbound(const ur_graph *g, const ur_layer *l, int i, const ur_laye
     *src = g->layers[r->layer];
     *index = r->output;
     *is_state = i >= l->n_inputs;
+}
+
+/* --------------------------------------------------------------- editing */
+
+static ur_status check_spec(const ur_value *spec, ur_ctx *ctx)
+{
+    if (!spec || spec->type != UR_VALUE_OBJECT)
+        return ur_error(ctx, UR_ERR_INVALID, "a layer must be an object");
+    const ur_value *ln = ur_value_get(spec, "name");
+    if (ln && ln->type != UR_VALUE_STRING)
+        return ur_error(ctx, UR_ERR_INVALID, "a layer's \"name\" must be a string");
+    return UR_OK;
+}
+
+ur_layer *ur_graph_insert_layer(ur_graph *g, int position, const ur_value *spec, ur_ctx *ctx)
+{
+    if (check_spec(spec, ctx))
+        return NULL;
+    if (position < 0 || position > g->n_layers)
+        position = g->n_layers;
+    ur_layer *l = ur_xcalloc(1, sizeof *l);
+    l->spec = ur_value_copy(spec);
+    const ur_value *ln = ur_value_get(spec, "name");
+    if (ln) {
+        if (ur_graph_find(g, ln->u.str)) {
+            ur_error(ctx, UR_ERR_INVALID, "there is already a layer named '%s'", ln->u.str);
+            ur_layer_free(l);
+            return NULL;
+        }
+        l->name = ur_xstrdup(ln->u.str);
+    } else {
+        const ur_value *cls = ur_value_get(spec, "class");
+        l->name = unique_name(g, g->n_layers, NULL,
+                              cls && cls->type == UR_VALUE_STRING ? cls->u.str : "layer");
+        ur_value_set(l->spec, "name", ur_value_new_string(l->name));
+    }
+    g->layers = ur_xrealloc(g->layers, (size_t)(g->n_layers + 2) * sizeof(ur_layer *));
+    memmove(g->layers + position + 1, g->layers + position,
+            (size_t)(g->n_layers - position) * sizeof(ur_layer *));
+    g->layers[position] = l;
+    g->n_layers++;
+    ur_graph_update(g);
+    return l;
+}
+
+/* Every reference to `name` ("name" or "name:k") in inputs, initial_state
+ * and outputs: renamed to `to`, or removed when to is NULL. */
+static void rewrite_refs_in(ur_value *v, const char *name, const char *to)
+{
+    if (!v)
+        return;
+    size_t n = strlen(name);
+    if (v->type == UR_VALUE_STRING) {
+        const char *s = v->u.str;
+        if (strncmp(s, name, n) == 0 && (s[n] == '\0' || s[n] == ':') && to) {
+            char buf[512];
+            snprintf(buf, sizeof buf, "%s%s", to, s + n);
+            free(v->u.str);
+            v->u.str = ur_xstrdup(buf);
+        }
+        return;
+    }
+    if (v->type != UR_VALUE_ARRAY)
+        return;
+    for (size_t i = 0; i < v->u.arr.n;) {
+        ur_value *it = v->u.arr.items[i];
+        const char *s = it->type == UR_VALUE_STRING ? it->u.str : NULL;
+        if (s && !to && strncmp(s, name, n) == 0 && (s[n] == '\0' || s[n] == ':')) {
+            ur_value_free(it);
+            memmove(v->u.arr.items + i, v->u.arr.items + i + 1,
+                    (v->u.arr.n - i - 1) * sizeof(ur_value *));
+            v->u.arr.n--;
+            continue;
+        }
+        rewrite_refs_in(it, name, to);
+        i++;
+    }
+}
+
+static void rewrite_refs(ur_graph *g, const char *name, const char *to)
+{
+    for (int i = 0; i < g->n_layers; i++) {
+        ur_value *spec = g->layers[i]->spec;
+        static const char *const keys[] = {"inputs", "initial_state"};
+        for (int k = 0; k < 2; k++) {
+            ur_value *v = ur_value_get(spec, keys[k]);
+            if (!v)
+                continue;
+            if (!to && v->type == UR_VALUE_STRING) {
+                size_t n = strlen(name);
+                if (strncmp(v->u.str, name, n) == 0 &&
+                    (v->u.str[n] == '\0' || v->u.str[n] == ':'))
+                    ur_value_set(spec, keys[k], ur_value_new_array());
+                continue;
+            }
+            rewrite_refs_in(v, name, to);
+        }
+    }
+    rewrite_refs_in(ur_value_get(g->doc, "outputs"), name, to);
+}
+
+ur_status ur_graph_remove_layer(ur_graph *g, const char *name, ur_ctx *ctx)
+{
+    int i = find_layer(g, name);
+    if (i < 0)
+        return ur_error(ctx, UR_ERR_INVALID, "there is no layer named '%s'", name);
+    /* layers wired implicitly to it (a chain) keep an explicit, empty input */
+    if (i + 1 < g->n_layers && !ur_value_get(g->layers[i + 1]->spec, "inputs") &&
+        g->layers[i + 1]->kind != &ur_input_kind)
+        ur_value_set(g->layers[i + 1]->spec, "inputs", ur_value_new_array());
+    char *victim = ur_xstrdup(name);
+    ur_layer_free(g->layers[i]);
+    memmove(g->layers + i, g->layers + i + 1, (size_t)(g->n_layers - i - 1) * sizeof(ur_layer *));
+    g->n_layers--;
+    rewrite_refs(g, victim, NULL);
+    free(victim);
+    ur_graph_update(g);
+    return UR_OK;
+}
+
+ur_status ur_graph_rename_layer(ur_graph *g, const char *name, const char *to, ur_ctx *ctx)
+{
+    int i = find_layer(g, name);
+    if (i < 0)
+        return ur_error(ctx, UR_ERR_INVALID, "there is no layer named '%s'", name);
+    if (!to[0] || strchr(to, ':') || strchr(to, '/'))
+        return ur_error(ctx, UR_ERR_INVALID, "'%s' cannot be a layer name (empty, ':' or '/')", to);
+    if (strcmp(name, to) == 0)
+        return UR_OK;
+    if (find_layer(g, to) >= 0)
+        return ur_error(ctx, UR_ERR_INVALID, "there is already a layer named '%s'", to);
+    char *old = ur_xstrdup(name);
+    ur_layer *l = g->layers[i];
+    free(l->name);
+    l->name = ur_xstrdup(to);
+    ur_value_set(l->spec, "name", ur_value_new_string(to));
+    rewrite_refs(g, old, to);
+    free(old);
+    ur_graph_update(g);
+    return UR_OK;
+}
+
+ur_status ur_graph_set_option(ur_graph *g, const char *layer, const char *key,
+                              const ur_value *value, ur_ctx *ctx)
+{
+    ur_layer *l = ur_graph_find(g, layer);
+    if (!l)
+        return ur_error(ctx, UR_ERR_INVALID, "there is no layer named '%s'", layer);
+    if (strcmp(key, "name") == 0)
+        return value && value->type == UR_VALUE_STRING
+                   ? ur_graph_rename_layer(g, layer, value->u.str, ctx)
+                   : ur_error(ctx, UR_ERR_INVALID, "a layer's name must be a string");
+    if (value)
+        ur_value_set(l->spec, key, ur_value_copy(value));
+    else
+        ur_value_remove(l->spec, key);
+    ur_graph_update(g);
+    return UR_OK;
+}
+
+ur_status ur_graph_move_layer(ur_graph *g, const char *name, int position, ur_ctx *ctx)
+{
+    int i = find_layer(g, name);
+    if (i < 0)
+        return ur_error(ctx, UR_ERR_INVALID, "there is no layer named '%s'", name);
+    if (position < 0 || position >= g->n_layers)
+        position = g->n_layers - 1;
+    ur_layer *l = g->layers[i];
+    if (position > i)
+        memmove(g->layers + i, g->layers + i + 1, (size_t)(position - i) * sizeof(ur_layer *));
+    else
+        memmove(g->layers + position + 1, g->layers + position,
+                (size_t)(i - position) * sizeof(ur_layer *));
+    g->layers[position] = l;
+    ur_graph_update(g);
+    return UR_OK;
+}
+
+const ur_value *ur_layer_spec(const ur_layer *l) { return l->spec; }
+
+const ur_value *ur_graph_doc_get(const ur_graph *g, const char *key)
+{
+    if (strcmp(key, "layers") == 0)
+        return NULL;
+    return ur_value_get(g->doc, key);
+}
+
+void ur_graph_doc_set(ur_graph *g, const char *key, ur_value *value)
+{
+    UR_ASSERT(strcmp(key, "layers") != 0);
+    if (value)
+        ur_value_set(g->doc, key, value);
+    else
+        ur_value_remove(g->doc, key);
+    if (strcmp(key, "name") == 0) {
+        const ur_value *n = ur_value_get(g->doc, "name");
+        free(g->name);
+        g->name = ur_xstrdup(n && n->type == UR_VALUE_STRING ? n->u.str : "model");
+    }
+    if (strcmp(key, "outputs") == 0 || strcmp(key, "name") == 0)
+        ur_graph_update(g);
 }

@@ -192,6 +192,31 @@ int ur_graph_n_outputs(const ur_graph *g);
 void ur_graph_output(const ur_graph *g, int i, ur_layer **layer, int *index);
 int64_t ur_graph_count_params(const ur_graph *g, bool trainable);
 
+/* Editing (the window's undoable commands call these). Each edit leaves the
+ * graph re-inferred, errors included; a layer keeps its spec (the object of
+ * the model file) as the single source of truth, so a graph saves exactly
+ * what was edited. */
+/* Inserts a copy of spec at position (-1: the end); a missing "name" gets a
+ * Keras-style unique one, written into the spec. NULL with ctx on a clash. */
+ur_layer *ur_graph_insert_layer(ur_graph *g, int position, const ur_value *spec, ur_ctx *ctx);
+/* Removes the layer and every reference to it ("inputs", "initial_state",
+ * "outputs"); a layer chained to it implicitly keeps an empty "inputs". */
+ur_status ur_graph_remove_layer(ur_graph *g, const char *name, ur_ctx *ctx);
+/* Renames the layer and every reference to it. */
+ur_status ur_graph_rename_layer(ur_graph *g, const char *name, const char *to, ur_ctx *ctx);
+/* Sets (a copy of value) or, value NULL, removes one key of the layer's spec:
+ * an option, "inputs" or "initial_state" ("name" renames). */
+ur_status ur_graph_set_option(ur_graph *g, const char *layer, const char *key,
+                              const ur_value *value, ur_ctx *ctx);
+/* Moves the layer to position in the file order (the summary's order). */
+ur_status ur_graph_move_layer(ur_graph *g, const char *name, int position, ur_ctx *ctx);
+/* The layer's spec (borrowed). */
+const ur_value *ur_layer_spec(const ur_layer *l);
+/* Document keys besides "layers" ("name", "outputs", the editor's "ui"):
+ * get borrows; set takes ownership of value (NULL removes). */
+const ur_value *ur_graph_doc_get(const ur_graph *g, const char *key);
+void ur_graph_doc_set(ur_graph *g, const char *key, ur_value *value);
+
 /* Per-layer accessors (for summaries and the window). */
 const char *ur_layer_name(const ur_layer *l);
 const char *ur_layer_class(const ur_layer *l);
