@@ -1623,6 +1623,37 @@ ur_status ur_store_checkpoint_get(ur_store *s, int64_t run, ur_checkpoint_kind k
     return st;
 }
 
+/* Metric points after a checkpoint's step go (a resume records them again),
+ * and metric_epochs follows. */
+ur_status ur_store_metrics_delete_after(ur_store *s, int64_t run, int64_t step, ur_ctx *ctx)
+{
+    static const char *const sql[] = {
+        "DELETE FROM metrics WHERE run = :run AND step > :step",
+        /* an epoch-level point that went: the latest point left of its name and epoch */
+        "INSERT OR REPLACE INTO metric_epochs (run, name, epoch, step, value) "
+        "SELECT e.run, e.name, e.epoch, m.step, m.value FROM metric_epochs AS e "
+        "JOIN metrics AS m ON m.rowid = (SELECT m2.rowid FROM metrics AS m2 WHERE m2.run = e.run "
+        "AND m2.name = e.name AND m2.epoch = e.epoch ORDER BY m2.step DESC, m2.rowid DESC LIMIT 1) "
+        "WHERE e.run = :run AND e.step > :step",
+        /* those with none left */
+        "DELETE FROM metric_epochs WHERE run = :run AND step > :step",
+    };
+    char status[32];
+    ur_status st = begin_write(s, ctx);
+    if (st || (st = check_run(s, run, status, sizeof status, ctx)))
+        return rollback(s, st);
+    for (size_t i = 0; i < sizeof sql / sizeof *sql && !st; i++) {
+        sqlite3_stmt *q = prepare(s, sql[i], ctx);
+        if (!q)
+            return rollback(s, ctx ? ctx->status : UR_ERR_IO);
+        bind_i64(q, ":run", run);
+        bind_i64(q, ":step", step);
+        st = step_done(s, q, "deleting metric points after a checkpoint", ctx);
+        sqlite3_finalize(q);
+    }
+    return st ? rollback(s, st) : commit(s, ctx);
+}
+
 ur_status ur_store_run_delete(ur_store *s, int64_t run, ur_ctx *ctx)
 {
     char status[32];

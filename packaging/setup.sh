@@ -6,7 +6,7 @@ set -eu
 
 cd "$(dirname "$0")/.."
 
-packages="meson ninja-build gcc pkg-config libopenblas-dev zlib1g-dev libsqlite3-dev"
+packages="meson ninja-build gcc pkg-config libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -11,6 +11,10 @@ MODELS=$SRC/tests/cli/models
 GOLDEN=$SRC/tests/cli/golden
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/unroll-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# `unroll train` records runs into $XDG_DATA_HOME/unroll/unroll.db: keep
+# the tests' runs out of the user's store.
+XDG_DATA_HOME=$TMP/xdg
+export XDG_DATA_HOME
 # Keras sizes its table to the terminal: make it the 80 columns of a pipe.
 COLUMNS=80
 export COLUMNS
