@@ -87,7 +87,11 @@ static int export_run(const cli_command *c, const cli_args *a)
     void *weights = NULL, *state = NULL;
     int status = CLI_EXIT_OK;
     char source[96];
-    snprintf(source, sizeof source, "run %lld's %s checkpoint", id, which ? which : "last");
+    if (kind == UR_CHECKPOINT_EPOCH)
+        snprintf(source, sizeof source, "run %lld's epoch %lld checkpoint", id, (long long)epoch);
+    else
+        snprintf(source, sizeof source, "run %lld's %s checkpoint", id,
+                 kind == UR_CHECKPOINT_BEST ? "best" : "last");
     if (ur_store_checkpoint_get(s, id, kind, (int)epoch, &cp, &weights, &state, &ctx) != UR_OK) {
         cli_error(name, "%s: %s", ur_store_path(s), ctx.message);
         status = CLI_EXIT_FAIL;

@@ -7,7 +7,6 @@ DB=$TMP/runs.db
 # the same model with 16 units and an extra Dense layer
 sed -e 's/"units": 32}/"units": 16},\n    {"name": "extra", "class": "Dense", "units": 4}/' \
     -e 's/"name": "adding"/"name": "adding16"/' "$EXAMPLES/adding.json" >"$TMP/adding16.json"
-sed -i 's/{"name": "sum", "class": "Dense", "units": 1}/{"name": "sum", "class": "Dense", "units": 1}/' "$TMP/adding16.json"
 
 # ---- two recorded runs
 if expect_ok "train run 1" "$UNROLL" train "$EXAMPLES/adding.json" --data "$ADDING" --loss mse \
@@ -72,8 +71,8 @@ if expect_ok "runs metrics csv" "$UNROLL" runs metrics 1 --db "$DB" --format csv
     grep -q '^val_mae,26,1,' "$TMP/out" || fail "metrics: no val_mae at step 26, epoch 1"
 fi
 if expect_ok "runs metrics json" "$UNROLL" runs metrics 1 --db "$DB" --format json --name val_loss; then
-    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["metrics"]["val_loss"]) == 2' \
-        "$TMP/out" 2>/dev/null || grep -q '"val_loss": \[' "$TMP/out" || fail "metrics json: $(cat "$TMP/out")"
+    [ "$(grep -c '"step": ' "$TMP/out")" = 2 ] && head -2 "$TMP/out" | grep -q '"val_loss": \[' ||
+        fail "metrics json --name val_loss: $(cat "$TMP/out")"
 fi
 expect_fail "runs metrics --format" "'xml' is not csv or json" "$UNROLL" runs metrics 1 --db "$DB" --format xml
 
@@ -89,8 +88,9 @@ expect_ok "predict with the exported weights" "$UNROLL" predict "$EXAMPLES/addin
     --weights "$TMP/last.safetensors" --input "$TMP/x.npy" --output "$TMP/y.npy"
 expect_ok "export best as npz" "$UNROLL" export "$id" --db "$DB" --checkpoint best --format npz \
     -o "$TMP/best.npz"
-python3 -c 'import numpy,sys; z=numpy.load(sys.argv[1]); assert z["lstm/kernel"].shape == (2, 128)' \
-    "$TMP/best.npz" 2>/dev/null || unzip -l "$TMP/best.npz" 2>/dev/null | grep -q 'lstm/kernel.npy' ||
+# a stored zip: member names and .npy headers are plain bytes
+LC_ALL=C grep -aq "lstm/kernel.npy" "$TMP/best.npz" &&
+    LC_ALL=C grep -aq "'shape': (2, 128)" "$TMP/best.npz" ||
     fail "export npz: no lstm/kernel"
 expect_ok "export epoch 2" "$UNROLL" export "$id" --db "$DB" --checkpoint 2 -o "$TMP/e2.safetensors"
 cmp -s "$TMP/e2.safetensors" "$TMP/saved.safetensors" || fail "export: epoch 2 differs from the last"
