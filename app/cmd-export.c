@@ -123,8 +123,10 @@ int cmd_export(int argc, char **argv)
         words[i] = strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
     bool parsed = cli_parse(&export_command, argc, words, &args);
     free(words);
-    if (!parsed)
+    if (!parsed) {
+        cli_args_free(&args);
         return CLI_EXIT_USAGE;
+    }
     if (args.help) {
         cli_print_help(&export_command, stdout);
         status = CLI_EXIT_OK;

@@ -606,6 +606,7 @@ int cmd_runs(int argc, char **argv)
         cli_args args;
         int status;
         if (!cli_parse(&c, argc - 1, argv + 1, &args)) {
+            cli_args_free(&args);
             free(opts);
             return CLI_EXIT_USAGE;
         }

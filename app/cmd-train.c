@@ -522,8 +522,10 @@ int cmd_train(int argc, char **argv)
 {
     cli_args args;
     int status;
-    if (!cli_parse(&train_command, argc, argv, &args))
+    if (!cli_parse(&train_command, argc, argv, &args)) {
+        cli_args_free(&args);
         return CLI_EXIT_USAGE;
+    }
     if (args.help) {
         cli_print_help(&train_command, stdout);
         status = CLI_EXIT_OK;

@@ -31,6 +31,8 @@ wait $b || fail "trainer 2: $(cat "$TMP/b.err")"
 [ $polls -ge 10 ] || fail "the reader polled only $polls times"
 grep -il 'locked\|busy' "$TMP/a.err" "$TMP/b.err" "$TMP/reader.err" &&
     fail "'database is locked' seen: $(cat "$TMP/a.err" "$TMP/b.err" "$TMP/reader.err" | grep -i 'locked\|busy' | head -3)"
+grep -El 'Sanitizer|runtime error:' "$TMP/a.err" "$TMP/b.err" "$TMP/reader.err" &&
+    fail "sanitizer reports (above)"
 steps=$((STEPS * EPOCHS))
 for run in 1 2; do
     expect_ok "metrics of run $run" "$UNROLL" runs metrics $run --db "$DB" || continue

@@ -69,6 +69,7 @@ wait $pid
 rc=$?
 [ $rc -eq 0 ] || fail "the last resume: exit status $rc: $(cat "$TMP/t$((k - 1)).err")"
 grep -i 'locked' "$TMP"/t*.err "$TMP/sqlite.err" && fail "'database is locked' seen"
+grep -El 'Sanitizer|runtime error:' "$TMP"/t*.err "$TMP/ref.err" && fail "sanitizer reports (above)"
 wait $ref_pid || fail "the uninterrupted run failed: $(cat "$TMP/ref.err")"
 
 "$UNROLL" runs show "$id" --db "$DB" >"$TMP/show" 2>&1
