@@ -1402,12 +1402,12 @@ ur_status ur_store_runs_list(ur_store *s, const char *where, const char *sort, i
     sqlite3_set_authorizer(s->db, where_authorizer, &auth);
     int rc = sqlite3_prepare_v2(s->db, sql, -1, &q, &tail);
     sqlite3_set_authorizer(s->db, NULL, NULL);
-    free(sql);
     if (rc == SQLITE_OK && tail && tail[strspn(tail, " \t\r\n")]) {
         sqlite3_finalize(q);
         q = NULL;
         rc = SQLITE_ERROR;
     }
+    free(sql); /* tail pointed into it */
     if (rc != SQLITE_OK || !q) {
         const char *msg = sqlite3_errmsg(s->db);
         if (auth.denied)
