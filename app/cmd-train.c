@@ -44,6 +44,10 @@ static const cli_option train_options[] = {
                       "own model and settings (give no model file or training options)"},
     {"checkpoint-every", "S", "seconds between checkpoints within an epoch (default 5;\n"
                               "0: only at each epoch's end)"},
+    {"keep-checkpoints", "N", "per-epoch checkpoints kept (default 3; 0 keeps all); the last\n"
+                              "and the best are always kept"},
+    {"monitor", "NAME", "the metric that picks the best checkpoint (default val_loss,\n"
+                        "or loss without validation data; *acc* metrics count upwards)"},
     {NULL, NULL, NULL},
 };
 
@@ -370,7 +374,7 @@ static bool read_options(const cli_command *cmd, const cli_args *a, ur_fit_confi
 
 /* The run's own settings: what --resume accepts besides itself. */
 static const char *const resume_options[] = {"resume", "db", "checkpoint-every", "threads",
-                                             "save", "label", NULL};
+                                             "save", "label", "keep-checkpoints", NULL};
 
 static bool read_run_settings(const cli_command *cmd, const cli_args *a, ur_run_settings *rs)
 {
@@ -382,6 +386,13 @@ static bool read_run_settings(const cli_command *cmd, const cli_args *a, ur_run_
     if ((v = cli_get(cmd, a, "checkpoint-every")) &&
         !cli_parse_double(cmd->name, "checkpoint-every", v, 0, 1e9, &rs->checkpoint_every))
         return false;
+    int64_t keep;
+    if ((v = cli_get(cmd, a, "keep-checkpoints"))) {
+        if (!cli_parse_int(cmd->name, "keep-checkpoints", v, 0, 1000000, &keep))
+            return false;
+        rs->keep_epochs = (int)keep;
+    }
+    rs->monitor = cli_get(cmd, a, "monitor");
     if (!rs->record && (rs->db_path || cli_get(cmd, a, "resume") || rs->label)) {
         cli_usage_error(cmd->name, "--no-store records nothing: it cannot go with %s",
                         rs->db_path ? "--db" : rs->label ? "--label" : "--resume");

@@ -715,6 +715,18 @@ ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx)
                       : st == UR_ERR_CANCELLED ? UR_RUN_CANCELLED : UR_RUN_FAILED;
     if (st == UR_ERR_CANCELLED)
         checkpoint(r, UR_CHECKPOINT_LAST, ur_trainer_epoch(r->trainer), NAN);
+    if (st) {
+        /* the run's events: a stop (with where) or the error (with its message) */
+        ur_value *detail = ur_value_new_object();
+        ur_value_set(detail, "epoch", ur_value_new_number(ur_trainer_epoch(r->trainer)));
+        if (st != UR_ERR_CANCELLED)
+            ur_value_set(detail, "message", ur_value_new_string(ctx->message));
+        char *json = ur_json_write(detail, -1);
+        ur_store_event(r->store, r->id, st == UR_ERR_CANCELLED ? "stop" : "error",
+                       ur_trainer_global_step(r->trainer), json, &ectx);
+        free(json);
+        ur_value_free(detail);
+    }
     ur_status est = ur_store_run_end(r->store, r->id, end, st && st != UR_ERR_CANCELLED ? ctx->message : NULL,
                                      &ectx);
     if (!st && (fst || est)) {
