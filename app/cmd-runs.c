@@ -373,18 +373,34 @@ static int runs_compare(const cli_command *c, const cli_args *a)
             hp[i] = rows[i].hparams_json ? ur_json_parse(rows[i].hparams_json,
                                                          strlen(rows[i].hparams_json),
                                                          "hyper-parameters", &ctx) : NULL;
+        /* columns as wide as the widest cell (14 to 40 characters) */
+        int w = 14;
+        for (int i = 0; i < n; i++) {
+            const char *names[2] = {rows[i].model_name, rows[i].dataset_name};
+            for (int k = 0; k < 2; k++)
+                if (names[k])
+                    w = (int)strlen(names[k]) > w ? (int)strlen(names[k]) : w;
+            for (size_t k = 0; hp[i] && hp[i]->type == UR_VALUE_OBJECT && k < hp[i]->u.obj.n; k++) {
+                const ur_value *v = hp[i]->u.obj.vals[k];
+                char *t = v->type == UR_VALUE_STRING ? strdup(v->u.str) : ur_json_write(v, -1);
+                if (t)
+                    w = (int)strlen(t) > w ? (int)strlen(t) : w;
+                free(t);
+            }
+        }
+        w = w > 40 ? 40 : w;
         printf("%-22s", "");
         for (int i = 0; i < n; i++)
-            printf(" %14s", a->pos[i]);
+            printf(" %-*s", w, a->pos[i]);
         printf("\n%-22s", "model");
         for (int i = 0; i < n; i++)
-            printf(" %14.14s", rows[i].model_name ? rows[i].model_name : "-");
+            printf(" %-*s", w, rows[i].model_name ? rows[i].model_name : "-");
         printf("\n%-22s", "dataset");
         for (int i = 0; i < n; i++)
-            printf(" %14.14s", rows[i].dataset_name ? rows[i].dataset_name : "-");
+            printf(" %-*s", w, rows[i].dataset_name ? rows[i].dataset_name : "-");
         printf("\n%-22s", "status");
         for (int i = 0; i < n; i++)
-            printf(" %14s", ur_run_status_name(rows[i].status));
+            printf(" %-*s", w, ur_run_status_name(rows[i].status));
         printf("\nsettings:\n");
         /* every key of any run, in first-seen order */
         for (int i = 0; i < n; i++)
@@ -408,7 +424,7 @@ static int runs_compare(const cli_command *c, const cli_args *a)
                     char *t = v ? (v->type == UR_VALUE_STRING ? strdup(v->u.str)
                                                               : ur_json_write(v, -1))
                                 : NULL;
-                    printf(" %14.14s", t ? t : "-");
+                    printf(" %-*s", w, t ? t : "-");
                     free(t);
                 }
                 printf("%s\n", differ && !diff_only ? "  *" : "");
@@ -430,7 +446,7 @@ static int runs_compare(const cli_command *c, const cli_args *a)
                         format_value(m < 0 ? NAN : pass ? rows[j].best_values[m]
                                                         : rows[j].final_values[m],
                                      buf, sizeof buf);
-                        printf(" %14s", buf);
+                        printf(" %-*s", w, buf);
                     }
                     printf("  %s\n", pass ? "best" : "final");
                 }
