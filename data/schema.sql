@@ -86,16 +86,28 @@ CREATE TABLE runs (
 );
 CREATE INDEX runs_status ON runs (status);
 
--- Every metric point, nothing thinned out.
+-- Every metric point, nothing thinned out, stored in chunks: one row per run, name and
+-- flush (a flush of more than 65536 points of one name writes several chunks). A chunk's
+-- points are in step order (equal steps in the order written), packed in `points` as n
+-- records of 32 bytes, little-endian:
+--   bytes  0..7   step       int64 (global step)
+--   bytes  8..11  epoch      int32
+--   bytes 12..15  0          int32 (padding, always 0)
+--   bytes 16..23  value      IEEE-754 double (NaN for a value that was not a number)
+--   bytes 24..31  wall_time  IEEE-754 double (unix seconds)
+-- first_step and last_step are the first and the last record's steps, last_wall the
+-- newest wall time in the chunk. One writer's chunks of a name do not overlap in steps;
+-- readers concatenate them in first_step order (merging any that do overlap).
 CREATE TABLE metrics (
-    run       INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-    name      TEXT NOT NULL,
-    step      INTEGER NOT NULL,             -- global step
-    epoch     INTEGER NOT NULL,
-    value     REAL,
-    wall_time REAL NOT NULL
+    run        INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    name       TEXT NOT NULL,
+    first_step INTEGER NOT NULL,
+    last_step  INTEGER NOT NULL,
+    n          INTEGER NOT NULL CHECK (n > 0),   -- points in the chunk
+    last_wall  REAL NOT NULL,
+    points     BLOB NOT NULL CHECK (length(points) = 32 * n)
 );
-CREATE INDEX metrics_run_name_step ON metrics (run, name, step);
+CREATE INDEX metrics_run_name_step ON metrics (run, name, first_step);
 
 -- The epoch-level points (see the top): one row per run, metric and epoch.
 CREATE TABLE metric_epochs (

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -52,7 +53,6 @@ struct ur_store {
     char host[256];
     long long self_start;
     sqlite3_stmt *st[ST_COUNT];
-    int metric_idx[6];    /* :run :name :step :epoch :value :wall of ST_METRIC */
     pending_point *buf;
     size_t n_buf, cap_buf;
     bool buf_failed;      /* a point could not be buffered (out of memory) */
@@ -505,8 +505,8 @@ static ur_status mark_interrupted(ur_store *s, ur_ctx *ctx)
 static ur_status prepare_hot(ur_store *s, ur_ctx *ctx)
 {
     static const char *const sql[ST_COUNT] = {
-        [ST_METRIC] = "INSERT INTO metrics (run, name, step, epoch, value, wall_time) "
-                      "VALUES (:run, :name, :step, :epoch, :value, :wall)",
+        [ST_METRIC] = "INSERT INTO metrics (run, name, first_step, last_step, n, last_wall, "
+                      "points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         [ST_EPOCH] = "INSERT INTO metric_epochs (run, name, epoch, step, value) "
                      "VALUES (:run, :name, :epoch, :step, :value) "
                      "ON CONFLICT (run, name, epoch) DO UPDATE SET step = excluded.step, "
@@ -516,9 +516,6 @@ static ur_status prepare_hot(ur_store *s, ur_ctx *ctx)
     for (int i = 0; i < ST_COUNT; i++)
         if (!(s->st[i] = prepare(s, sql[i], ctx)))
             return ctx ? ctx->status : UR_ERR_IO;
-    static const char *const metric_params[6] = {":run", ":name", ":step", ":epoch", ":value", ":wall"};
-    for (int i = 0; i < 6; i++)
-        s->metric_idx[i] = pidx(s->st[ST_METRIC], metric_params[i]);
     return UR_OK;
 }
 
@@ -912,6 +909,178 @@ ur_status ur_store_run_claim(ur_store *s, int64_t run, ur_ctx *ctx)
     return UR_OK;
 }
 
+/* ------------------------------------------------------ metric chunks */
+
+/* A chunk's points: records of UR_POINT_BYTES, little-endian (schema.sql):
+ * int64 step, int32 epoch, int32 0, double value, double wall_time. */
+#define UR_POINT_BYTES 32
+#define UR_CHUNK_MAX 65536    /* points per chunk row at most */
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static void put_f64(unsigned char *p, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    put_le64(p, v);
+}
+
+static double get_f64(const unsigned char *p)
+{
+    uint64_t v = get_le64(p);
+    double d;
+    memcpy(&d, &v, sizeof d);
+    return d;
+}
+
+static void encode_point(unsigned char *p, const ur_metric_point *pt)
+{
+    put_le64(p, (uint64_t)pt->step);
+    put_le64(p + 8, (uint64_t)(uint32_t)pt->epoch);   /* epoch, then the int32 0 */
+    put_f64(p + 16, pt->value);
+    put_f64(p + 24, pt->wall_time);
+}
+
+static void decode_point(const unsigned char *p, ur_metric_point *pt)
+{
+    pt->step = (int64_t)get_le64(p);
+    pt->epoch = (int32_t)(uint32_t)get_le64(p + 8);
+    pt->value = get_f64(p + 16);
+    pt->wall_time = get_f64(p + 24);
+}
+
+/* Stable merge sort of p[0..n) by step; tmp holds n points. */
+static void sort_points(ur_metric_point *p, ur_metric_point *tmp, size_t n)
+{
+    if (n < 2)
+        return;
+    size_t h = n / 2;
+    sort_points(p, tmp, h);
+    sort_points(p + h, tmp, n - h);
+    if (p[h - 1].step <= p[h].step)
+        return;
+    memcpy(tmp, p, n * sizeof *p);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        p[k++] = tmp[j].step < tmp[i].step ? tmp[j++] : tmp[i++];
+    while (i < h)
+        p[k++] = tmp[i++];
+    while (j < n)
+        p[k++] = tmp[j++];
+}
+
+/* Sorts p[0..n) by step (stable) unless it already is; false when out of memory. */
+static bool sort_if_needed(ur_metric_point *p, size_t n)
+{
+    size_t i = 1;
+    while (i < n && p[i - 1].step <= p[i].step)
+        i++;
+    if (i >= n)
+        return true;
+    ur_metric_point *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return false;
+    sort_points(p, tmp, n);
+    free(tmp);
+    return true;
+}
+
+/* Writes p[0..n) (in step order) of one run and name as chunk rows. */
+static ur_status write_chunks(ur_store *s, int64_t run, const char *name, const ur_metric_point *p,
+                              size_t n, unsigned char *blob, ur_ctx *ctx)
+{
+    sqlite3_stmt *m = s->st[ST_METRIC];
+    for (size_t a = 0; a < n; a += UR_CHUNK_MAX) {
+        size_t c = n - a < UR_CHUNK_MAX ? n - a : UR_CHUNK_MAX;
+        double last_wall = p[a].wall_time;
+        for (size_t k = 0; k < c; k++) {
+            encode_point(blob + k * UR_POINT_BYTES, &p[a + k]);
+            if (p[a + k].wall_time > last_wall || isnan(last_wall))
+                last_wall = p[a + k].wall_time;
+        }
+        sqlite3_bind_int64(m, 1, run);
+        sqlite3_bind_text(m, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(m, 3, p[a].step);
+        sqlite3_bind_int64(m, 4, p[a + c - 1].step);
+        sqlite3_bind_int64(m, 5, (int64_t)c);
+        sqlite3_bind_double(m, 6, isnan(last_wall) ? 0.0 : last_wall);
+        sqlite3_bind_blob64(m, 7, blob, (sqlite3_uint64)c * UR_POINT_BYTES, SQLITE_STATIC);
+        ur_status st = step_done(s, m, "writing metric points", ctx);
+        sqlite3_clear_bindings(m);
+        if (st)
+            return st;
+    }
+    return UR_OK;
+}
+
+/* The buffered points grouped by (run, name) in the order first seen, each
+ * group sorted by step (stable), and written as chunks. */
+static ur_status write_point_chunks(ur_store *s, ur_ctx *ctx)
+{
+    size_t n = s->n_buf;
+    if (n == 0)
+        return UR_OK;
+    typedef struct { int64_t run; int name; size_t count, at; } group;
+    group *g = NULL;
+    size_t n_g = 0, cap_g = 0, hit = 0;
+    uint32_t *gid = malloc(n * sizeof *gid);
+    ur_metric_point *pts = malloc(n * sizeof *pts);
+    unsigned char *blob = malloc((n < UR_CHUNK_MAX ? n : UR_CHUNK_MAX) * UR_POINT_BYTES);
+    ur_status st = UR_OK;
+    if (!gid || !pts || !blob)
+        st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+    for (size_t k = 0; k < n && !st; k++) {
+        const pending_point *p = &s->buf[k];
+        if (!(hit < n_g && g[hit].run == p->run && g[hit].name == p->name)) {
+            for (hit = 0; hit < n_g && !(g[hit].run == p->run && g[hit].name == p->name); hit++)
+                ;
+            if (hit == n_g) {
+                if (n_g == cap_g) {
+                    cap_g = cap_g ? 2 * cap_g : 16;
+                    group *g2 = realloc(g, cap_g * sizeof *g2);
+                    if (!g2) {
+                        st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+                        break;
+                    }
+                    g = g2;
+                }
+                g[n_g++] = (group){p->run, p->name, 0, 0};
+            }
+        }
+        gid[k] = (uint32_t)hit;
+        g[hit].count++;
+    }
+    for (size_t i = 1; i < n_g; i++)
+        g[i].at = g[i - 1].at + g[i - 1].count;
+    for (size_t k = 0; k < n && !st; k++) {
+        const pending_point *p = &s->buf[k];
+        pts[g[gid[k]].at++] = (ur_metric_point){p->step, p->epoch, p->value, p->wall};
+    }
+    for (size_t i = 0, at = 0; i < n_g && !st; at += g[i].count, i++) {
+        if (!sort_if_needed(pts + at, g[i].count))
+            st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+        else
+            st = write_chunks(s, g[i].run, s->names[g[i].name], pts + at, g[i].count, blob, ctx);
+    }
+    free(g);
+    free(gid);
+    free(pts);
+    free(blob);
+    return st;
+}
+
 /* Writes the buffered points and the heartbeat of this connection's runs;
  * inside a write transaction. The buffer is emptied by the caller after
  * the commit. */
@@ -925,18 +1094,20 @@ static ur_status write_pending(ur_store *s, ur_ctx *ctx)
      * keys; past it every point is upserted, which is still right). */
     enum { SEEN_MAX = 256 };
     struct { int64_t run; int name, epoch; } seen[SEEN_MAX];
-    int n_seen = 0;
+    int n_seen = 0, hit = 0;
     unsigned char *last = malloc(n ? n : 1);
     if (!last)
         return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
     for (size_t k = n; k-- > 0;) {
         const pending_point *p = &s->buf[k];
-        int j = 0;
+        int j = hit < n_seen && seen[hit].run == p->run && seen[hit].name == p->name &&
+                seen[hit].epoch == p->epoch ? hit : 0;
         while (j < n_seen && !(seen[j].run == p->run && seen[j].name == p->name &&
                                seen[j].epoch == p->epoch))
             j++;
         if (j < n_seen) {
             last[k] = 0;
+            hit = j;
         } else {
             last[k] = 1;
             if (n_seen < SEEN_MAX) {
@@ -946,27 +1117,17 @@ static ur_status write_pending(ur_store *s, ur_ctx *ctx)
             }
         }
     }
-    sqlite3_stmt *m = s->st[ST_METRIC], *e = s->st[ST_EPOCH];
-    const int *ix = s->metric_idx;
-    ur_status st = UR_OK;
+    sqlite3_stmt *e = s->st[ST_EPOCH];
+    ur_status st = write_point_chunks(s, ctx);
     for (size_t k = 0; k < n && !st; k++) {
         const pending_point *p = &s->buf[k];
         const char *name = s->names[p->name];
-        sqlite3_bind_int64(m, ix[0], p->run);
-        sqlite3_bind_text(m, ix[1], name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(m, ix[2], p->step);
-        sqlite3_bind_int(m, ix[3], p->epoch);
-        sqlite3_bind_double(m, ix[4], p->value);   /* NaN is stored as NULL */
-        sqlite3_bind_double(m, ix[5], p->wall);
-        if (sqlite3_step(m) != SQLITE_DONE)
-            st = db_error(s, ctx, "writing metric points");
-        sqlite3_reset(m);
-        if (!st && last[k]) {
+        if (last[k]) {
             bind_i64(e, ":run", p->run);
             sqlite3_bind_text(e, pidx(e, ":name"), name, -1, SQLITE_STATIC);
             bind_i64(e, ":epoch", p->epoch);
             bind_i64(e, ":step", p->step);
-            bind_f64(e, ":value", p->value);
+            bind_f64(e, ":value", p->value);   /* NaN is stored as NULL */
             st = step_done(s, e, "writing metric points", ctx);
         }
     }
@@ -1476,44 +1637,88 @@ ur_status ur_store_runs_list(ur_store *s, const char *where, const char *sort, i
     return UR_OK;
 }
 
+/* Reads the chunk rows of a run (one name, or all names ordered by name) in
+ * first_step order and concatenates their points; a name whose chunks
+ * overlap in steps is merge-sorted (stable: equal steps in chunk order). */
 ur_status ur_store_metrics(ur_store *s, int64_t run, const char *name, ur_metric_point **points,
                            int64_t *n_out, ur_ctx *ctx)
 {
     *points = NULL;
     *n_out = 0;
-    sqlite3_stmt *q = prepare(s, name ? "SELECT step, epoch, value, wall_time FROM metrics "
-                                        "WHERE run = ?1 AND name = ?2 ORDER BY step"
-                                      : "SELECT step, epoch, value, wall_time FROM metrics "
-                                        "WHERE run = ?1 ORDER BY name, step", ctx);
+    sqlite3_stmt *q = prepare(s, name ? "SELECT name, first_step, last_step, n, points FROM metrics "
+                                        "WHERE run = ?1 AND name = ?2 ORDER BY first_step, rowid"
+                                      : "SELECT name, first_step, last_step, n, points FROM metrics "
+                                        "WHERE run = ?1 ORDER BY name, first_step, rowid", ctx);
     if (!q)
         return ctx ? ctx->status : UR_ERR_IO;
     sqlite3_bind_int64(q, 1, run);
     if (name)
         sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
     ur_metric_point *p = NULL;
-    int64_t n = 0, cap = 0;
+    int64_t n = 0, cap = 0, group_at = 0, group_last = 0;
+    char *group = NULL;          /* the name of the points from group_at on */
+    bool unsorted = false;       /* a chunk of the group began before the last one ended */
     int rc;
     ur_status st = UR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4096;
-            ur_metric_point *p2 = realloc(p, cap * sizeof *p2);
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *nm = (const char *)sqlite3_column_text(q, 0);
+        int64_t first = sqlite3_column_int64(q, 1), last = sqlite3_column_int64(q, 2);
+        int64_t c = sqlite3_column_int64(q, 3);
+        const unsigned char *blob = sqlite3_column_blob(q, 4);
+        int64_t bytes = sqlite3_column_bytes(q, 4);
+        if (!nm || c <= 0 || bytes != c * UR_POINT_BYTES) {
+            st = ur_error(ctx, UR_ERR_FORMAT, "%s: run %" PRId64 ", metric '%s': a damaged chunk "
+                          "(%" PRId64 " points in %" PRId64 " bytes)", s->path, run, nm ? nm : "?",
+                          c, bytes);
+            break;
+        }
+        if (!group || strcmp(group, nm) != 0) {
+            if (unsorted && !sort_if_needed(p + group_at, (size_t)(n - group_at))) {
+                st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory sorting metric points", s->path);
+                break;
+            }
+            free(group);
+            if (!(group = strdup(nm))) {
+                st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+                break;
+            }
+            group_at = n;
+            unsorted = false;
+        } else if (first < group_last) {
+            unsorted = true;
+        }
+        if (n == group_at || last > group_last)
+            group_last = last;
+        if (n + c > cap) {
+            int64_t cap2 = cap ? 2 * cap : 4096;
+            while (cap2 < n + c)
+                cap2 *= 2;
+            ur_metric_point *p2 = realloc(p, (size_t)cap2 * sizeof *p2);
             if (!p2) {
                 st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory reading %" PRId64 " points",
-                              s->path, n);
+                              s->path, n + c);
                 break;
             }
             p = p2;
+            cap = cap2;
         }
-        ur_metric_point *pt = &p[n++];
-        pt->step = sqlite3_column_int64(q, 0);
-        pt->epoch = sqlite3_column_int(q, 1);
-        pt->value = sqlite3_column_type(q, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 2);
-        pt->wall_time = sqlite3_column_double(q, 3);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the records are ur_metric_point's own layout here: one copy */
+        if (sizeof *p == UR_POINT_BYTES && offsetof(ur_metric_point, epoch) == 8 &&
+            offsetof(ur_metric_point, value) == 16 && offsetof(ur_metric_point, wall_time) == 24)
+            memcpy(p + n, blob, (size_t)bytes);
+        else
+#endif
+            for (int64_t k = 0; k < c; k++)
+                decode_point(blob + k * UR_POINT_BYTES, &p[n + k]);
+        n += c;
     }
     if (!st && rc != SQLITE_DONE)
         st = db_error(s, ctx, "reading metric points");
+    if (!st && unsorted && !sort_if_needed(p + group_at, (size_t)(n - group_at)))
+        st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory sorting metric points", s->path);
     sqlite3_finalize(q);
+    free(group);
     if (st) {
         free(p);
         return st;
@@ -1623,35 +1828,173 @@ ur_status ur_store_checkpoint_get(ur_store *s, int64_t run, ur_checkpoint_kind k
     return st;
 }
 
-/* Metric points after a checkpoint's step go (a resume records them again),
- * and metric_epochs follows. */
+/* Cuts the chunks of a run that straddle `step` to their points at or before
+ * it (inside the caller's write transaction). */
+static ur_status cut_straddling_chunks(ur_store *s, int64_t run, int64_t step, ur_ctx *ctx)
+{
+    sqlite3_stmt *q = prepare(s, "SELECT rowid, n, points FROM metrics WHERE run = ?1 AND "
+                                 "last_step > ?2 AND first_step <= ?2", ctx);
+    sqlite3_stmt *u = q ? prepare(s, "UPDATE metrics SET first_step = ?2, last_step = ?3, n = ?4, "
+                                     "last_wall = ?5, points = ?6 WHERE rowid = ?1", ctx) : NULL;
+    sqlite3_stmt *d = u ? prepare(s, "DELETE FROM metrics WHERE rowid = ?1", ctx) : NULL;
+    ur_status st = d ? UR_OK : (ctx ? ctx->status : UR_ERR_IO);
+    /* The straddling chunks are read first (one per name, usually), then rewritten. */
+    typedef struct { int64_t rowid, n; unsigned char *pts; } chunk;
+    chunk *ch = NULL;
+    int n_ch = 0, rc = SQLITE_DONE;
+    if (!st) {
+        sqlite3_bind_int64(q, 1, run);
+        sqlite3_bind_int64(q, 2, step);
+    }
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t c = sqlite3_column_int64(q, 1);
+        int64_t bytes = sqlite3_column_bytes(q, 2);
+        if (c <= 0 || bytes != c * UR_POINT_BYTES) {
+            st = ur_error(ctx, UR_ERR_FORMAT, "%s: run %" PRId64 ": a damaged metric chunk (%" PRId64
+                          " points in %" PRId64 " bytes)", s->path, run, c, bytes);
+            break;
+        }
+        chunk *c2 = realloc(ch, (n_ch + 1) * sizeof *c2);
+        unsigned char *b = malloc((size_t)bytes);
+        if (c2)
+            ch = c2;
+        if (!c2 || !b) {
+            free(b);
+            st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+            break;
+        }
+        memcpy(b, sqlite3_column_blob(q, 2), (size_t)bytes);
+        ch[n_ch++] = (chunk){sqlite3_column_int64(q, 0), c, b};
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = db_error(s, ctx, "reading metric chunks");
+    for (int i = 0; i < n_ch && !st; i++) {
+        /* keep the records at or before step, in their order, packed in place */
+        int64_t kept = 0;
+        ur_metric_point pt, first = {0}, lastp = {0};
+        double last_wall = 0;
+        for (int64_t k = 0; k < ch[i].n; k++) {
+            decode_point(ch[i].pts + k * UR_POINT_BYTES, &pt);
+            if (pt.step > step)
+                continue;
+            if (kept == 0 || pt.wall_time > last_wall)
+                last_wall = pt.wall_time;
+            if (kept == 0)
+                first = pt;
+            lastp = pt;
+            memmove(ch[i].pts + kept * UR_POINT_BYTES, ch[i].pts + k * UR_POINT_BYTES,
+                    UR_POINT_BYTES);
+            kept++;
+        }
+        if (kept == 0) {
+            sqlite3_bind_int64(d, 1, ch[i].rowid);
+            st = step_done(s, d, "deleting metric points after a checkpoint", ctx);
+            continue;
+        }
+        sqlite3_bind_int64(u, 1, ch[i].rowid);
+        sqlite3_bind_int64(u, 2, first.step);
+        sqlite3_bind_int64(u, 3, lastp.step);
+        sqlite3_bind_int64(u, 4, kept);
+        sqlite3_bind_double(u, 5, isnan(last_wall) ? 0.0 : last_wall);
+        sqlite3_bind_blob64(u, 6, ch[i].pts, (sqlite3_uint64)kept * UR_POINT_BYTES, SQLITE_STATIC);
+        st = step_done(s, u, "deleting metric points after a checkpoint", ctx);
+    }
+    for (int i = 0; i < n_ch; i++)
+        free(ch[i].pts);
+    free(ch);
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    sqlite3_finalize(d);
+    return st;
+}
+
+/* The epoch-level points after `step` went with their points: each becomes
+ * the latest point left of its name and epoch (highest step, then the
+ * latest written), or goes when none is left. Inside the caller's write
+ * transaction, after the chunks were cut. */
+static ur_status repair_metric_epochs(ur_store *s, int64_t run, int64_t step, ur_ctx *ctx)
+{
+    sqlite3_stmt *q = prepare(s, "SELECT name, epoch FROM metric_epochs WHERE run = ?1 AND step > ?2 "
+                                 "ORDER BY name", ctx);
+    sqlite3_stmt *u = q ? prepare(s, "UPDATE metric_epochs SET step = ?4, value = ?5 "
+                                     "WHERE run = ?1 AND name = ?2 AND epoch = ?3", ctx) : NULL;
+    sqlite3_stmt *d = u ? prepare(s, "DELETE FROM metric_epochs WHERE run = ?1 AND name = ?2 AND "
+                                     "epoch = ?3", ctx) : NULL;
+    ur_status st = d ? UR_OK : (ctx ? ctx->status : UR_ERR_IO);
+    typedef struct { char *name; int epoch; } key;
+    key *keys = NULL;
+    int n_keys = 0, rc = SQLITE_DONE;
+    if (!st) {
+        sqlite3_bind_int64(q, 1, run);
+        sqlite3_bind_int64(q, 2, step);
+    }
+    while (!st && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        key *k2 = realloc(keys, (n_keys + 1) * sizeof *k2);
+        if (k2)
+            keys = k2;
+        if (!k2 || !(keys[n_keys].name = col_dup(q, 0))) {
+            st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", s->path);
+            break;
+        }
+        keys[n_keys++].epoch = sqlite3_column_int(q, 1);
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = db_error(s, ctx, "reading epoch-level points");
+    ur_metric_point *p = NULL;
+    int64_t np = 0;
+    for (int i = 0; i < n_keys && !st; i++) {
+        if (i == 0 || strcmp(keys[i].name, keys[i - 1].name) != 0) {
+            free(p);
+            p = NULL;
+            if ((st = ur_store_metrics(s, run, keys[i].name, &p, &np, ctx)))
+                break;
+        }
+        int64_t k = np;
+        while (k > 0 && p[k - 1].epoch != keys[i].epoch)
+            k--;
+        sqlite3_stmt *w = k > 0 ? u : d;
+        sqlite3_bind_int64(w, 1, run);
+        sqlite3_bind_text(w, 2, keys[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(w, 3, keys[i].epoch);
+        if (k > 0) {
+            sqlite3_bind_int64(w, 4, p[k - 1].step);
+            if (isnan(p[k - 1].value))
+                sqlite3_bind_null(w, 5);
+            else
+                sqlite3_bind_double(w, 5, p[k - 1].value);
+        }
+        st = step_done(s, w, "repairing epoch-level points", ctx);
+    }
+    free(p);
+    for (int i = 0; i < n_keys; i++)
+        free(keys[i].name);
+    free(keys);
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    sqlite3_finalize(d);
+    return st;
+}
+
+/* Metric points after a checkpoint's step go (a resume records them again):
+ * chunks wholly after it are deleted, the ones that straddle it cut, and
+ * metric_epochs follows. */
 ur_status ur_store_metrics_delete_after(ur_store *s, int64_t run, int64_t step, ur_ctx *ctx)
 {
-    static const char *const sql[] = {
-        "DELETE FROM metrics WHERE run = :run AND step > :step",
-        /* an epoch-level point that went: the latest point left of its name and epoch */
-        "INSERT OR REPLACE INTO metric_epochs (run, name, epoch, step, value) "
-        "SELECT e.run, e.name, e.epoch, m.step, m.value FROM metric_epochs AS e "
-        "JOIN metrics AS m ON m.rowid = (SELECT m2.rowid FROM metrics AS m2 WHERE m2.run = e.run "
-        "AND m2.name = e.name AND m2.epoch = e.epoch ORDER BY m2.step DESC, m2.rowid DESC LIMIT 1) "
-        "WHERE e.run = :run AND e.step > :step",
-        /* those with none left */
-        "DELETE FROM metric_epochs WHERE run = :run AND step > :step",
-    };
     char status[32];
     ur_status st = begin_write(s, ctx);
     if (st || (st = check_run(s, run, status, sizeof status, ctx)))
         return rollback(s, st);
-    for (size_t i = 0; i < sizeof sql / sizeof *sql && !st; i++) {
-        sqlite3_stmt *q = prepare(s, sql[i], ctx);
-        if (!q)
-            return rollback(s, ctx ? ctx->status : UR_ERR_IO);
-        bind_i64(q, ":run", run);
-        bind_i64(q, ":step", step);
-        st = step_done(s, q, "deleting metric points after a checkpoint", ctx);
-        sqlite3_finalize(q);
-    }
-    return st ? rollback(s, st) : commit(s, ctx);
+    sqlite3_stmt *q = prepare(s, "DELETE FROM metrics WHERE run = :run AND first_step > :step", ctx);
+    if (!q)
+        return rollback(s, ctx ? ctx->status : UR_ERR_IO);
+    bind_i64(q, ":run", run);
+    bind_i64(q, ":step", step);
+    st = step_done(s, q, "deleting metric points after a checkpoint", ctx);
+    sqlite3_finalize(q);
+    if (st || (st = cut_straddling_chunks(s, run, step, ctx)) ||
+        (st = repair_metric_epochs(s, run, step, ctx)))
+        return rollback(s, st);
+    return commit(s, ctx);
 }
 
 ur_status ur_store_run_delete(ur_store *s, int64_t run, ur_ctx *ctx)

@@ -55,7 +55,7 @@ while [ $k -le $KILLS ]; do
     "$UNROLL" runs show "$id" --db "$DB" >"$TMP/show" 2>&1
     grep -Eq '^  status: +interrupted$' "$TMP/show" || fail "kill $k: run $id not interrupted: $(cat "$TMP/show")"
     # the metrics reach to within about a second of the kill (once training had time to write)
-    last=$(q "SELECT max(wall_time) FROM metrics WHERE run = $id")
+    last=$(q "SELECT max(last_wall) FROM metrics WHERE run = $id")
     if awk -v s="$started" -v k="$killed" 'BEGIN { exit !(k - s >= 0.8) }'; then
         awk -v l="${last:-0}" -v k="$killed" 'BEGIN { exit !(k - l <= 1.0) }' ||
             fail "kill $k: the last metric point is $(awk -v l="${last:-0}" -v k="$killed" 'BEGIN { print k - l }') s before the kill"

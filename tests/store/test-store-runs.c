@@ -296,6 +296,65 @@ int main(void)
     snprintf(sql, sizeof sql, "SELECT status = 'running' FROM runs WHERE id = %lld", (long long)d);
     CHECK(query_int(path, sql) == 1, "another host's live run was interrupted");
 
+    /* Chunks: one row per name and flush, sorted by step within it; delete_after drops
+     * the chunks after a step, cuts the one that straddles it, and repairs the
+     * epoch-level points; overlapping chunks are merged when read. */
+    int64_t e = ur_store_run_begin(s, &spec, &ctx);
+    CHECK(e > d, "run e: %s", ctx.message);
+    for (int k = 0; k < 10; k++)
+        ur_store_metric(s, e, "loss", k, 0, k, 200.0 + k);
+    CHECK(ur_store_flush(s, &ctx) == UR_OK, "%s", ctx.message);
+    for (int k = 15; k < 20; k++)   /* written out of step order */
+        ur_store_metric(s, e, "loss", k, 1, k, 200.0 + k);
+    for (int k = 10; k < 15; k++)
+        ur_store_metric(s, e, "loss", k, 1, k, 200.0 + k);
+    CHECK(ur_store_flush(s, &ctx) == UR_OK, "%s", ctx.message);
+    for (int k = 20; k < 25; k++)
+        ur_store_metric(s, e, "loss", k, 2, k, 200.0 + k);
+    CHECK(ur_store_flush(s, &ctx) == UR_OK, "%s", ctx.message);
+    snprintf(sql, sizeof sql, "SELECT count(*) * 1000000 + sum(n) * 1000 + max(last_step) FROM metrics "
+             "WHERE run = %lld AND name = 'loss'", (long long)e);
+    CHECK(query_int(path, sql) == 3 * 1000000 + 25 * 1000 + 24, "chunks before the cut: %lld",
+          query_int(path, sql));
+    CHECK(ur_store_metrics(reader, e, "loss", &pts, &np, &ctx) == UR_OK && np == 25, "e points %lld",
+          (long long)np);
+    for (int64_t k = 0; k < np; k++)
+        CHECK(pts[k].step == k && pts[k].value == k && pts[k].epoch == (int)(k / 10) &&
+              pts[k].wall_time == 200.0 + k, "e point %lld: step %lld", (long long)k,
+              (long long)pts[k].step);
+    free(pts);
+    CHECK(ur_store_metrics_delete_after(s, e, 12, &ctx) == UR_OK, "delete_after: %s", ctx.message);
+    snprintf(sql, sizeof sql, "SELECT count(*) * 1000000 + sum(n) * 1000 + max(last_step) FROM metrics "
+             "WHERE run = %lld AND name = 'loss'", (long long)e);
+    CHECK(query_int(path, sql) == 2 * 1000000 + 13 * 1000 + 12, "chunks after the cut: %lld",
+          query_int(path, sql));
+    snprintf(sql, sizeof sql, "SELECT max(last_wall) FROM metrics WHERE run = %lld", (long long)e);
+    CHECK(query_int(path, sql) == 212, "last_wall after the cut: %lld", query_int(path, sql));
+    snprintf(sql, sizeof sql, "SELECT group_concat(epoch || ':' || step || ':' || value, ' ') FROM "
+             "(SELECT * FROM metric_epochs WHERE run = %lld ORDER BY epoch)", (long long)e);
+    {
+        sqlite3 *db2 = NULL;
+        sqlite3_stmt *q2 = NULL;
+        const char *got_epochs = NULL;
+        if (sqlite3_open(path, &db2) == SQLITE_OK &&
+            sqlite3_prepare_v2(db2, sql, -1, &q2, NULL) == SQLITE_OK && sqlite3_step(q2) == SQLITE_ROW)
+            got_epochs = (const char *)sqlite3_column_text(q2, 0);
+        CHECK(got_epochs && strcmp(got_epochs, "0:9:9.0 1:12:12.0") == 0, "metric_epochs after the "
+              "cut: %s", got_epochs ? got_epochs : "(none)");
+        sqlite3_finalize(q2);
+        sqlite3_close(db2);
+    }
+    for (int k = 5; k < 8; k++)   /* a chunk overlapping the first */
+        ur_store_metric(s, e, "loss", k, 0, 100 + k, 300.0);
+    CHECK(ur_store_flush(s, &ctx) == UR_OK, "%s", ctx.message);
+    CHECK(ur_store_metrics(reader, e, NULL, &pts, &np, &ctx) == UR_OK && np == 16, "merged %lld",
+          (long long)np);
+    for (int64_t k = 1; k < np; k++)
+        CHECK(pts[k - 1].step <= pts[k].step, "merged points out of order at %lld", (long long)k);
+    CHECK(np == 16 && pts[5].step == 5 && pts[5].value == 5 && pts[6].step == 5 && pts[6].value == 105 &&
+          pts[15].step == 12, "merged: stable order");
+    free(pts);
+
     /* Delete: cascades to points, checkpoints and events; children keep going. */
     CHECK(ur_store_run_delete(s, a, &ctx) == UR_OK, "delete: %s", ctx.message);
     CHECK(query_int(path, "SELECT count(*) FROM metrics WHERE run = 1") == 0 &&
