@@ -54,10 +54,11 @@ while [ $k -le $KILLS ]; do
     [ "$(q 'PRAGMA integrity_check')" = ok ] || fail "kill $k: integrity_check: $(q 'PRAGMA integrity_check')"
     "$UNROLL" runs show "$id" --db "$DB" >"$TMP/show" 2>&1
     grep -Eq '^  status: +interrupted$' "$TMP/show" || fail "kill $k: run $id not interrupted: $(cat "$TMP/show")"
-    # the metrics reach to within about a second of the kill (once training had time to write)
+    # the metrics reach to within about a second of the kill (once training had time to
+    # write): points are flushed every 0.5 s; 1.5 s leaves room for a loaded machine
     last=$(q "SELECT max(last_wall) FROM metrics WHERE run = $id")
-    if awk -v s="$started" -v k="$killed" 'BEGIN { exit !(k - s >= 0.8) }'; then
-        awk -v l="${last:-0}" -v k="$killed" 'BEGIN { exit !(k - l <= 1.0) }' ||
+    if awk -v s="$started" -v k="$killed" 'BEGIN { exit !(k - s >= 1.2) }'; then
+        awk -v l="${last:-0}" -v k="$killed" 'BEGIN { exit !(k - l <= 1.5) }' ||
             fail "kill $k: the last metric point is $(awk -v l="${last:-0}" -v k="$killed" 'BEGIN { print k - l }') s before the kill"
     fi
     "$UNROLL" train --resume "$id" --db "$DB" --checkpoint-every 0.5 --threads 1 \
