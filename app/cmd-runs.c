@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const db_help = "the run store (default: $XDG_DATA_HOME/unroll/unroll.db)";
 
@@ -253,9 +254,32 @@ static int runs_show(const cli_command *c, const cli_args *a)
             printf("  %-18s %12.6g %12.6g\n", r.metric_names[i], r.final_values[i],
                    r.best_values[i]);
     }
+    ur_run_event *ev;
+    int n_ev;
+    int status = CLI_EXIT_OK;
+    if (ur_store_events(s, id, &ev, &n_ev, &ctx) != UR_OK) {
+        cli_error(c->name, "%s", ctx.message);
+        status = CLI_EXIT_FAIL;
+    } else if (n_ev > 0) {
+        printf("events:\n");
+        for (int i = 0; i < n_ev; i++) {
+            char when[32] = "";
+            time_t t = (time_t)ev[i].time;
+            struct tm tm;
+            if (localtime_r(&t, &tm))
+                strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+            printf("  %s  %-12s", when, ev[i].kind);
+            if (ev[i].step >= 0)
+                printf(" step %lld", (long long)ev[i].step);
+            if (ev[i].detail)
+                printf("  %s", ev[i].detail);
+            printf("\n");
+        }
+        ur_run_events_free(ev, n_ev);
+    }
     ur_run_row_clear(&r);
     ur_store_close(s);
-    return CLI_EXIT_OK;
+    return status;
 }
 
 /* ------------------------------------------------------------- compare */

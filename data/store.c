@@ -2014,3 +2014,55 @@ ur_status ur_store_run_delete(ur_store *s, int64_t run, ur_ctx *ctx)
     sqlite3_finalize(q);
     return st ? rollback(s, st) : commit(s, ctx);
 }
+
+ur_status ur_store_events(ur_store *s, int64_t run, ur_run_event **events, int *n_out,
+                          ur_ctx *ctx)
+{
+    *events = NULL;
+    *n_out = 0;
+    sqlite3_stmt *q = prepare(s, "SELECT kind, step, time, detail FROM events WHERE run = ?1 "
+                                 "ORDER BY id", ctx);
+    if (!q)
+        return ctx ? ctx->status : UR_ERR_IO;
+    sqlite3_bind_int64(q, 1, run);
+    ur_run_event *ev = NULL;
+    int n = 0, cap = 0, rc;
+    ur_status st = UR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            ur_run_event *e2 = realloc(ev, (size_t)cap * sizeof *e2);
+            if (!e2) {
+                st = ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory reading events", s->path);
+                break;
+            }
+            ev = e2;
+        }
+        ur_run_event *e = &ev[n++];
+        const char *kind = (const char *)sqlite3_column_text(q, 0);
+        const char *detail = (const char *)sqlite3_column_text(q, 3);
+        e->kind = strdup(kind ? kind : "");
+        e->step = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 1);
+        e->time = sqlite3_column_double(q, 2);
+        e->detail = detail ? strdup(detail) : NULL;
+    }
+    if (!st && rc != SQLITE_DONE)
+        st = db_error(s, ctx, "reading events");
+    sqlite3_finalize(q);
+    if (st) {
+        ur_run_events_free(ev, n);
+        return st;
+    }
+    *events = ev;
+    *n_out = n;
+    return UR_OK;
+}
+
+void ur_run_events_free(ur_run_event *events, int n)
+{
+    for (int i = 0; i < n; i++) {
+        free(events[i].kind);
+        free(events[i].detail);
+    }
+    free(events);
+}

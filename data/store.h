@@ -166,4 +166,17 @@ ur_status ur_store_checkpoint_get(ur_store *s, int64_t run, ur_checkpoint_kind k
 
 ur_status ur_store_run_delete(ur_store *s, int64_t run, ur_ctx *ctx);
 
+/* A run's events in the order they happened ("resume", "interrupted",
+ * "stop", "error", "lr", ...), with their step (-1 when none), time and JSON
+ * detail (NULL when none). */
+typedef struct ur_run_event {
+    char *kind;
+    int64_t step;
+    double time;
+    char *detail;
+} ur_run_event;
+
+ur_status ur_store_events(ur_store *s, int64_t run, ur_run_event **events, int *n, ur_ctx *ctx);
+void ur_run_events_free(ur_run_event *events, int n);
+
 #endif
