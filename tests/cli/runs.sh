@@ -112,4 +112,17 @@ expect_ok "export --help" "$UNROLL" export --help
 expect_fail "runs bogus" "did you mean 'list'" "$UNROLL" runs lsit
 expect_fail "resume with options" "drop --loss" "$UNROLL" train --resume 1 --loss mse --db "$DB"
 expect_fail "resume a completed run" "has completed" "$UNROLL" train --resume 1 --db "$DB"
+
+# ---- events: a run stopped with Ctrl-C says so, with its step
+"$UNROLL" train "$EXAMPLES/adding.json" --data synthetic:adding --loss mse --epochs 200 \
+    --db "$DB" --threads 1 >"$TMP/stop.out" 2>&1 &
+pid=$!
+i=0
+while ! grep -q '^Epoch 2/' "$TMP/stop.out" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $pid
+wait $pid 2>/dev/null
+sid=$(sed -n 's/^run \([0-9]*\)$/\1/p' "$TMP/stop.out" | head -n 1)
+expect_ok "runs show a stopped run" "$UNROLL" runs show "$sid" --db "$DB" &&
+    { grep -Eq '^  status: +cancelled$' "$TMP/out" || fail "a Ctrl-C'd run is not cancelled"; } &&
+    { grep -Eq '^  [0-9-]+ [0-9:]+  stop +step [0-9]+' "$TMP/out" || fail "no stop event: $(cat "$TMP/out")"; }
 finish
