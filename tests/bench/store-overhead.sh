@@ -9,8 +9,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build}
-reps=${2:-7}
-epochs=${3:-4}
+reps=${2:-5}
+epochs=${3:-10}
 unroll="$build/app/unroll"
 [ -x "$unroll" ] || { echo "store-overhead.sh: build first (ninja -C $build)" >&2; exit 1; }
 work=$(mktemp -d)
