@@ -1645,6 +1645,20 @@ ur_status ur_store_metrics(ur_store *s, int64_t run, const char *name, ur_metric
 {
     *points = NULL;
     *n_out = 0;
+    /* size the result once: growing a buffer of a million points costs more than reading it */
+    int64_t total = 0;
+    sqlite3_stmt *cq = prepare(s, name ? "SELECT coalesce(sum(n), 0) FROM metrics "
+                                         "WHERE run = ?1 AND name = ?2"
+                                       : "SELECT coalesce(sum(n), 0) FROM metrics WHERE run = ?1",
+                               ctx);
+    if (!cq)
+        return ctx ? ctx->status : UR_ERR_IO;
+    sqlite3_bind_int64(cq, 1, run);
+    if (name)
+        sqlite3_bind_text(cq, 2, name, -1, SQLITE_STATIC);
+    if (sqlite3_step(cq) == SQLITE_ROW)
+        total = sqlite3_column_int64(cq, 0);
+    sqlite3_finalize(cq);
     sqlite3_stmt *q = prepare(s, name ? "SELECT name, first_step, last_step, n, points FROM metrics "
                                         "WHERE run = ?1 AND name = ?2 ORDER BY first_step, rowid"
                                       : "SELECT name, first_step, last_step, n, points FROM metrics "
@@ -1690,7 +1704,7 @@ ur_status ur_store_metrics(ur_store *s, int64_t run, const char *name, ur_metric
         if (n == group_at || last > group_last)
             group_last = last;
         if (n + c > cap) {
-            int64_t cap2 = cap ? 2 * cap : 4096;
+            int64_t cap2 = cap ? 2 * cap : (total > 0 ? total : 4096);
             while (cap2 < n + c)
                 cap2 *= 2;
             ur_metric_point *p2 = realloc(p, (size_t)cap2 * sizeof *p2);
