@@ -6,9 +6,25 @@
 #include "store.h"
 #include "check.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+
+/* The first column of the first row of sql on the file at path (-999 when
+ * there is none): reads the database behind the store's back. */
+static inline long long query_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    long long v = -999;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return v;
+}
 
 static const char test_model_json[] =
     "{\"format\": \"unroll.model\", \"version\": 1, \"name\": \"adding\", \"layers\": ["
