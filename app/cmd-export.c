@@ -93,7 +93,7 @@ static int export_run(const cli_command *c, const cli_args *a)
         snprintf(source, sizeof source, "run %lld's %s checkpoint", id,
                  kind == UR_CHECKPOINT_BEST ? "best" : "last");
     if (ur_store_checkpoint_get(s, id, kind, (int)epoch, &cp, &weights, &state, &ctx) != UR_OK) {
-        cli_error(name, "%s: %s", ur_store_path(s), ctx.message);
+        cli_error(name, "%s", ctx.message); /* the store names its file */
         status = CLI_EXIT_FAIL;
     } else if ((npz ? write_npz(out, weights, cp.weights_len, source, &ctx)
                     : ur_file_write_atomic(out, weights, cp.weights_len, &ctx)) != UR_OK) {

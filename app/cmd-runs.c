@@ -105,7 +105,7 @@ static bool get_run(const char *cmd, ur_store *s, int64_t id, ur_run_row *row)
     ur_ctx ctx = {0};
     if (ur_store_run_get(s, id, row, &ctx) == UR_OK)
         return true;
-    cli_error(cmd, "%s: %s", ur_store_path(s), ctx.message);
+    cli_error(cmd, "%s", ctx.message); /* the store names its file */
     return false;
 }
 
@@ -579,7 +579,7 @@ static int runs_delete(const cli_command *c, const cli_args *a)
     ur_ctx ctx = {0};
     int status = CLI_EXIT_OK;
     if (ur_store_run_delete(s, id, &ctx) != UR_OK) {
-        cli_error(c->name, "%s: %s", ur_store_path(s), ctx.message);
+        cli_error(c->name, "%s", ctx.message); /* the store names its file */
         status = CLI_EXIT_FAIL;
     } else {
         printf("deleted run %lld\n", (long long)id);
