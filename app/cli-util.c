@@ -351,11 +351,6 @@ ur_graph *cli_open_model(const char *cmd, const char *path)
     return NULL;
 }
 
-ur_dtype cli_input_dtype(const ur_graph *g, const ur_layer *input)
-{
-    return ur_input_dtype(g, input);
-}
-
 /* Converts *a in place to the dtype an Input takes: integers to float32
  * always, floats to int32 when every value is a whole number. */
 bool cli_fit_dtype(const char *cmd, const char *what, const char *input, ur_array **a,

@@ -84,8 +84,6 @@ int cli_text_width(const char *s, size_t len);
  * returns NULL. */
 ur_graph *cli_open_model(const char *cmd, const char *path);
 
-/* The dtype an Input layer takes ("dtype": "int32" or float32). */
-ur_dtype cli_input_dtype(const ur_graph *g, const ur_layer *input);
 /* Converts *a in place to dtype want: integers to float32 always, floats to
  * int32 when every value is a whole number; false after printing why not.
  * what names the array in messages, input the Input layer. */

@@ -190,7 +190,7 @@ static bool read_inputs(const char *cmd, const ur_graph *g, const char *const *s
                       ur_shape_format(want, s2, sizeof s2));
             return false;
         }
-        if (!cli_fit_dtype(cmd, path, names[slot], &inputs[slot], cli_input_dtype(g, in)))
+        if (!cli_fit_dtype(cmd, path, names[slot], &inputs[slot], ur_layer_input_dtype(in)))
             return false;
     }
     for (int j = 0; j < n_in; j++)

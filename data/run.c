@@ -90,22 +90,6 @@ uint64_t ur_dataset_hash(const ur_dataset *ds)
     return hash_data(h, &ds->val);
 }
 
-ur_dtype ur_input_dtype(const ur_graph *g, const ur_layer *input)
-{
-    /* the Input's "dtype" option, from the document (layers in graph order) */
-    ur_value *doc = ur_graph_to_value(g);
-    const ur_value *layers = ur_value_get(doc, "layers");
-    ur_dtype d = UR_F32;
-    for (int i = 0; layers && i < ur_graph_n_layers(g) && (size_t)i < layers->u.arr.n; i++)
-        if (ur_graph_layer(g, i) == input) {
-            const ur_value *v = ur_value_get(layers->u.arr.items[i], "dtype");
-            if (v && v->type == UR_VALUE_STRING && strcmp(v->u.str, "int32") == 0)
-                d = UR_I32;
-        }
-    ur_value_free(doc);
-    return d;
-}
-
 ur_status ur_array_fit_dtype(ur_array **a, ur_dtype want, const char *what, const char *input,
                              ur_ctx *ctx)
 {
@@ -250,7 +234,7 @@ ur_status ur_data_map(const ur_graph *g, ur_dataset *ds, ur_data *train, ur_data
         ur_layer *in = ur_graph_input(g, j);
         char what[256];
         snprintf(what, sizeof what, "%s array '%s'", ds->name, x_name(ds, px[j]));
-        ur_dtype dtype = ur_input_dtype(g, in);
+        ur_dtype dtype = ur_layer_input_dtype(in);
         st = ur_array_fit_dtype(&ds->train.x[px[j]], dtype, what, ur_layer_name(in), ctx);
         if (!st && has_val)
             st = ur_array_fit_dtype(&ds->val.x[px[j]], dtype, what, ur_layer_name(in), ctx);

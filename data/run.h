@@ -55,8 +55,6 @@ int64_t ur_run_global_step(const ur_run *r);        /* steps done */
 /* FNV-1a 64 over the bytes of the dataset's arrays (train x, y, then val). */
 uint64_t ur_dataset_hash(const ur_dataset *ds);
 
-/* The dtype an Input layer takes (its "dtype" option: int32, else float32). */
-ur_dtype ur_input_dtype(const ur_graph *g, const ur_layer *input);
 /* Converts *a in place to dtype want: integers to float32 always, floats to
  * int32 when every value is whole. what names the array, input the layer. */
 ur_status ur_array_fit_dtype(ur_array **a, ur_dtype want, const char *what, const char *input,

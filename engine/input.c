@@ -4,7 +4,7 @@
 #include "ur-internal.h"
 
 /* dtype indexes input_dtypes, in ur_dtype's order (0 = UR_F32, 1 = UR_I32);
- * the executor reads it by name through ur_layer_get_option(). */
+ * everyone else reads it through ur_layer_input_dtype(). */
 typedef struct input_cfg {
     ur_shape shape;     /* without the batch axis; UR_DIM_FREE for null */
     int dtype;
@@ -59,3 +59,10 @@ const ur_layer_kind ur_input_kind = {
     .forward = input_forward,
     .backward = input_backward,
 };
+
+ur_dtype ur_layer_input_dtype(const ur_layer *l)
+{
+    if (l->kind != &ur_input_kind || !l->cfg)
+        return UR_F32;
+    return UR_CFG(l, input_cfg)->dtype == 1 ? UR_I32 : UR_F32;
+}

@@ -56,25 +56,6 @@ struct ur_model {
 
 /* ------------------------------------------------------------- weights */
 
-ur_value *ur_layer_get_option(const ur_layer *l, const char *name)
-{
-    if (!l->kind || !l->cfg)
-        return NULL;
-    for (const ur_option *o = l->kind->options; o->name; o++)
-        if (strcmp(o->name, name) == 0)
-            return ur_option_to_value(o, l->cfg);
-    return NULL;
-}
-
-static ur_dtype input_dtype(const ur_layer *l)
-{
-    ur_value *v = ur_layer_get_option(l, "dtype");
-    ur_dtype d = (v && v->type == UR_VALUE_STRING && strcmp(v->u.str, "int32") == 0) ? UR_I32
-                                                                                    : UR_F32;
-    ur_value_free(v);
-    return d;
-}
-
 ur_model *ur_model_new(ur_graph *g, ur_ctx *ctx)
 {
     if (ur_graph_check(g, ctx) != UR_OK)
@@ -318,7 +299,7 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
                 ii++;
             const ur_tensor *x = &inputs[ii];
             const ur_shape *decl = &l->out_shape[0];
-            ur_dtype want = input_dtype(l);
+            ur_dtype want = ur_layer_input_dtype(l);
             bool ok = x->rank == decl->rank;
             for (int d = 1; ok && d < decl->rank; d++)
                 ok = decl->dim[d] == UR_DIM_FREE || decl->dim[d] == x->dim[d];

@@ -71,15 +71,6 @@ static void gather(const ur_tensor *src, const int64_t *idx, int64_t n, ur_dtype
     }
 }
 
-static ur_dtype input_dtype(const ur_graph *g, int i)
-{
-    ur_value *v = ur_layer_get_option(ur_graph_input(g, i), "dtype");
-    ur_dtype d = (v && v->type == UR_VALUE_STRING && strcmp(v->u.str, "int32") == 0) ? UR_I32
-                                                                                    : UR_F32;
-    ur_value_free(v);
-    return d;
-}
-
 /* Running sums of the loss and metrics over one pass. */
 typedef struct tally {
     int n_metrics;
@@ -160,7 +151,7 @@ static ur_status runner_init(runner *r, ur_model *m, const ur_fit_config *cfg, c
     int64_t N = ur_data_count(d);
     r->idx = ur_xcalloc((size_t)(N > 0 ? N : 1), sizeof(int64_t));
     for (int i = 0; i < d->n_x; i++) {
-        r->xdtype[i] = input_dtype(g, i);
+        r->xdtype[i] = ur_layer_input_dtype(ur_graph_input(g, i));
         int64_t row = ur_tensor_numel(&d->x[i]->t) / (N ? N : 1);
         r->xb[i].data = ur_alloc_aligned((size_t)(r->cap * row) * 4);
         if (!r->xb[i].data)

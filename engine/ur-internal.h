@@ -465,5 +465,3 @@ ur_layer *ur_layer_new_from_spec(const ur_value *spec, const char *name, ur_ctx 
 void ur_layer_free(ur_layer *l);
 /* Clears l's weights (before build() declares them again). */
 void ur_layer_clear_weights(ur_layer *l);
-/* The current value of a layer's option by name (new value), NULL if none. */
-ur_value *ur_layer_get_option(const ur_layer *l, const char *name);

@@ -227,6 +227,8 @@ int ur_layer_n_outputs(const ur_layer *l);
 const ur_shape *ur_layer_output_shape(const ur_layer *l, int k);
 bool ur_layer_output_masked(const ur_layer *l, int k);
 int64_t ur_layer_count_params(const ur_layer *l, bool trainable);
+/* The data type an Input layer takes (its "dtype"); float32 for other layers. */
+ur_dtype ur_layer_input_dtype(const ur_layer *l);
 /* Inbound tensors as "name" or "name:k"; returns how many (incl. initial states). */
 int ur_layer_n_inbound(const ur_layer *l);
 void ur_layer_inbound(const ur_graph *g, const ur_layer *l, int i, const ur_layer **src,

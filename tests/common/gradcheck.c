@@ -237,10 +237,7 @@ static bool gc_is_padding(const gc_options *o, int64_t b, int64_t t, int64_t T)
 
 static bool gc_input_is_int(const ur_layer *l)
 {
-    ur_value *d = ur_layer_get_option(l, "dtype");
-    bool is_int = d && d->type == UR_VALUE_STRING && strcmp(d->u.str, "int32") == 0;
-    ur_value_free(d);
-    return is_int;
+    return ur_layer_input_dtype(l) == UR_I32;
 }
 
 static void gc_feed_free(gc_feed *f)

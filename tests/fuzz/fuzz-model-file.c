@@ -35,9 +35,7 @@ static void run_small(ur_graph *g)
         }
         if (n > 4096)
             goto out;
-        ur_value *dt = ur_layer_get_option(l, "dtype");
-        bool ints = dt && dt->type == UR_VALUE_STRING && strcmp(dt->u.str, "int32") == 0;
-        ur_value_free(dt);
+        bool ints = ur_layer_input_dtype(l) == UR_I32;
         arrays[i] = ur_array_new(ints ? UR_I32 : UR_F32, s->rank, dim, NULL);
         for (int64_t k = 0; k < n; k++) {
             if (ints)
