@@ -214,33 +214,6 @@ static void row(const table *t, const char *const *cells, const char *const *edg
 
 /* ---------------------------------------------------------------- summary */
 
-/* A chain Keras would print as a Sequential model: one Input first, every
- * other layer fed by the previous layer's first output, the last layer's
- * first output the only model output. Its Input row is left out. */
-static bool is_sequential(const ur_graph *g)
-{
-    int n = ur_graph_n_layers(g);
-    if (ur_graph_n_inputs(g) != 1 || ur_graph_input(g, 0) != ur_graph_layer(g, 0) ||
-        ur_graph_n_outputs(g) != 1)
-        return false;
-    ur_layer *out;
-    int out_index;
-    ur_graph_output(g, 0, &out, &out_index);
-    if (out != ur_graph_layer(g, n - 1) || out_index != 0)
-        return false;
-    for (int i = 1; i < n; i++) {
-        const ur_layer *l = ur_graph_layer(g, i), *src;
-        int index;
-        bool is_state;
-        if (ur_layer_n_inbound(l) != 1)
-            return false;
-        ur_layer_inbound(g, l, 0, &src, &index, &is_state);
-        if (src != ur_graph_layer(g, i - 1) || index != 0 || is_state)
-            return false;
-    }
-    return true;
-}
-
 /* Keras's readable_memory_size: B, KB, MB, ... with 1024 steps. */
 static const char *memory_size(double bytes, char *buf, size_t size)
 {
@@ -252,21 +225,6 @@ static const char *memory_size(double bytes, char *buf, size_t size)
     }
     snprintf(buf, size, "%.2f %s", bytes, units[u]);
     return buf;
-}
-
-/* Appends printf text to a growing buffer. */
-static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-{
-    if (*pos >= size)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + *pos, size - *pos, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        *pos += (size_t)n;
 }
 
 static int terminal_columns(void)
@@ -282,7 +240,7 @@ static int terminal_columns(void)
 
 static void print_summary(const ur_graph *g, bool ascii)
 {
-    bool sequential = is_sequential(g);
+    bool sequential = ur_graph_summary_is_sequential(g);
     static const double seq_positions[] = {0.45, 0.80, 1.0};
     static const double graph_positions[] = {0.3, 0.56, 0.74, 1.0};
     table t = {
@@ -305,38 +263,12 @@ static void print_summary(const ur_graph *g, bool ascii)
     int n = ur_graph_n_layers(g);
     for (int i = sequential ? 1 : 0; i < n; i++) {
         const ur_layer *l = ur_graph_layer(g, i);
-        const char *cls = ur_layer_class(l);
         char name[512], shapes[1024], params[32], connected[2048];
-        snprintf(name, sizeof name, "%s (%s)", ur_layer_name(l),
-                 strcmp(cls, "Input") == 0 ? "InputLayer" : cls);
-
-        /* several outputs: Keras's list, one shape per line */
-        size_t pos = 0;
-        int n_out = ur_layer_n_outputs(l);
-        for (int k = 0; k < n_out; k++) {
-            char s[128];
-            ur_shape_format(ur_layer_output_shape(l, k), s, sizeof s);
-            append(shapes, sizeof shapes, &pos, "%s%s%s%s", k == 0 && n_out > 1 ? "[" : "", s,
-                   k + 1 < n_out ? ",\n" : "", k + 1 == n_out && n_out > 1 ? "]" : "");
-        }
-        if (n_out == 0)
-            snprintf(shapes, sizeof shapes, "?");
-
+        ur_layer_summary_name(l, name, sizeof name);
+        ur_layer_summary_shapes(l, shapes, sizeof shapes);
         cli_thousands(ur_layer_count_params(l, true) + ur_layer_count_params(l, false), params,
                       sizeof params);
-
-        pos = 0;
-        connected[0] = '\0';
-        for (int k = 0; k < ur_layer_n_inbound(l); k++) {
-            const ur_layer *src;
-            int index;
-            bool is_state;
-            ur_layer_inbound(g, l, k, &src, &index, &is_state);
-            append(connected, sizeof connected, &pos, "%s%s[0][%d]", k ? ",\n" : "",
-                   ur_layer_name(src), index);
-        }
-        if (!connected[0])
-            snprintf(connected, sizeof connected, "-");
+        ur_layer_summary_connected(g, l, connected, sizeof connected);
 
         const char *cells[MAX_COLS] = {name, shapes, params, connected};
         if (i > (sequential ? 1 : 0))

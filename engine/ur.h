@@ -234,6 +234,68 @@ int ur_layer_n_inbound(const ur_layer *l);
 void ur_layer_inbound(const ur_graph *g, const ur_layer *l, int i, const ur_layer **src,
                       int *index, bool *is_state);
 
+/* The cells of Keras's model.summary() table (`unroll summary` and the
+ * window's summary panel print the same rows). A graph Keras would show as a
+ * Sequential model (one Input first, a chain, one output) leaves its Input
+ * row out and has no "Connected to" column. */
+bool ur_graph_summary_is_sequential(const ur_graph *g);
+/* "lstm (LSTM)"; the Input class shows as InputLayer. */
+void ur_layer_summary_name(const ur_layer *l, char *buf, size_t size);
+/* "(None, 28, 64)"; several outputs as Keras's list, one per line; "?" when
+ * the layer has no inferred output (an error). */
+void ur_layer_summary_shapes(const ur_layer *l, char *buf, size_t size);
+/* "encoder[0][1],\ndecoder_embedding[0][0]" (output k of each source), or "-". */
+void ur_layer_summary_connected(const ur_graph *g, const ur_layer *l, char *buf, size_t size);
+
+/* ------------------------------------------------------------ layer catalog */
+
+/* What the window's palette and inspector show: every layer class, in
+ * palette order, with its options as the engine's option tables describe
+ * them (the same tables that parse model files). */
+typedef enum ur_option_kind {
+    UR_OPTION_INT,          /* a JSON integer within [min, max] when has_range */
+    UR_OPTION_INT_OR_NULL,  /* an integer or null */
+    UR_OPTION_FLOAT,        /* a number within [min, max] when has_range */
+    UR_OPTION_BOOL,
+    UR_OPTION_CHOICE,       /* one of choices (or null when nullable) */
+    UR_OPTION_ACTIVATION,   /* an activation name (choices); null = linear */
+    UR_OPTION_INITIALIZER,  /* an initializer name (choices) or an object */
+    UR_OPTION_SHAPE,        /* an array of positive integers and nulls */
+    UR_OPTION_LAYER,        /* a layer object (Bidirectional's inner layer) */
+    UR_OPTION_IGNORED,      /* accepted and without effect (unroll) */
+} ur_option_kind;
+
+typedef struct ur_option_info {
+    const char *name;          /* Keras name */
+    ur_option_kind kind;
+    const char *default_json;  /* the default as JSON text; NULL when required */
+    bool has_range;
+    double min, max;           /* inclusive */
+    const char *const *choices;/* CHOICE, ACTIVATION, INITIALIZER: NULL-terminated */
+    bool nullable;             /* null is a valid value */
+    bool required;
+    const char *help;          /* one line */
+} ur_option_info;
+
+int ur_layer_class_count(void);
+/* Class i: its Keras name, palette group ("Inputs", "Recurrent", "Core",
+ * "Normalization & regularization", "Merge") and a one-line description;
+ * NULL when i is out of range. */
+const char *ur_layer_class_name(int i);
+const char *ur_layer_class_group(int i);
+const char *ur_layer_class_description(int i);
+/* The index of a class name ("InputLayer" is Input), or -1. */
+int ur_layer_class_find(const char *class_name);
+/* Main inputs the class takes (max -1: any number) and whether it takes
+ * initial_state tensors. */
+void ur_layer_class_inputs(int i, int *min_inputs, int *max_inputs, bool *accepts_states);
+int ur_layer_class_n_options(int i);
+/* Option k of class i; false when out of range. */
+bool ur_layer_class_option(int i, int k, ur_option_info *out);
+/* A new spec for a layer of class i as the palette adds it: {"class": ...}
+ * with a value for every required option (units 32, rate 0.5, ...). */
+ur_value *ur_layer_class_new_spec(int i);
+
 /* A model: graph + weights (parameters, gradients, optimizer state arenas).
  * The model takes ownership of the graph. Fails if the graph has errors. */
 ur_model *ur_model_new(ur_graph *g, ur_ctx *ctx);
@@ -265,6 +327,21 @@ float *ur_model_params(const ur_model *m, size_t *n);
  * the Input says); outputs get one new array per model output, in order. */
 ur_status ur_model_predict(ur_model *m, int n_in, const ur_tensor *inputs,
                            int64_t batch_size, ur_array **outputs, ur_ctx *ctx);
+
+/* Where a model runs. device: "auto" (the first CUDA GPU when one is usable
+ * and supports every layer, else the CPU), "cpu", "cuda" or "cuda:N".
+ * exact_math: on a GPU, float32 with FMA math (the CPU's numbers within
+ * float32 rounding) instead of the fast mode (TF32 where the GPU has it).
+ * "auto" never fails for want of a GPU: it runs on the CPU and writes why
+ * (one line: no module, no driver, no GPU, an unsupported layer) into note
+ * (may be NULL); note is "" when the GPU was taken. "cuda..." fails with
+ * UR_ERR_UNSUPPORTED and the reason instead. */
+ur_status ur_model_use_device(ur_model *m, const char *device, bool exact_math, char *note,
+                              size_t note_size, ur_ctx *ctx);
+/* "cpu" or "cuda:N" */
+const char *ur_model_device(const ur_model *m);
+/* Checks a --device value ("auto", "cpu", "cuda", "cuda:N"); N in *index. */
+ur_status ur_device_parse(const char *device, int *index, ur_ctx *ctx);
 
 /* ------------------------------------------------------------------ training */
 
