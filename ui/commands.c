@@ -159,6 +159,7 @@ typedef enum cmd_kind {
     CMD_SET,     /* name, key, value (NULL: remove); old value recorded */
     CMD_RENAME,  /* name -> to */
     CMD_MOVE,    /* pos: {name: {x, y}, ...} */
+    CMD_DOC,     /* key of the document (not "layers"), value (NULL: remove); old recorded */
     CMD_GROUP,   /* children */
 } cmd_kind;
 
@@ -250,6 +251,13 @@ static ur_status cmd_do(ur_graph *g, cmd *c, ur_ctx *ctx)
         for (size_t i = 0; i < c->pos->u.obj.n; i++)
             ui_node_set(g, c->pos->u.obj.keys[i], ur_value_copy(c->pos->u.obj.vals[i]));
         return UR_OK;
+    case CMD_DOC: {
+        const ur_value *old = ur_graph_doc_get(g, c->key);
+        ur_value_free(c->old);
+        c->old = old ? ur_value_copy(old) : NULL;
+        ur_graph_doc_set(g, c->key, c->value ? ur_value_copy(c->value) : NULL);
+        return UR_OK;
+    }
     case CMD_GROUP:
         for (int i = 0; i < c->n_children; i++) {
             ur_status st = cmd_do(g, c->children[i], ctx);
@@ -278,6 +286,9 @@ static void cmd_undo(ur_graph *g, cmd *c)
         ur_graph_rename_layer(g, c->to, c->name, &ctx);
         break;
     case CMD_MOVE:
+        break;
+    case CMD_DOC:
+        ur_graph_doc_set(g, c->key, c->old ? ur_value_copy(c->old) : NULL);
         break;
     case CMD_GROUP:
         for (int i = c->n_children - 1; i >= 0; i--)
@@ -528,6 +539,21 @@ ur_status unroll_cmd_set_option(unroll_command_stack *s, const char *layer, cons
     snprintf(label, sizeof label, "%s %s", value ? "Set" : "Reset", key);
     cmd *c = cmd_new(CMD_SET, label);
     c->name = dupstr(layer);
+    c->key = dupstr(key);
+    c->value = value ? ur_value_copy(value) : NULL;
+    return run(s, c, ctx);
+}
+
+ur_status unroll_cmd_set_doc_key(unroll_command_stack *s, const char *key, const ur_value *value,
+                                 ur_ctx *ctx)
+{
+    if (strcmp(key, "layers") == 0 || strcmp(key, "format") == 0 || strcmp(key, "version") == 0)
+        return ur_error(ctx, UR_ERR_INVALID, "the document key '%s' is not edited this way", key);
+    if (strcmp(key, "name") == 0 && (!value || value->type != UR_VALUE_STRING || !value->u.str[0]))
+        return ur_error(ctx, UR_ERR_INVALID, "a model's name must be a non-empty string");
+    char label[320];
+    snprintf(label, sizeof label, strcmp(key, "name") == 0 ? "Rename Model" : "Set %s", key);
+    cmd *c = cmd_new(CMD_DOC, label);
     c->key = dupstr(key);
     c->value = value ? ur_value_copy(value) : NULL;
     return run(s, c, ctx);

@@ -58,6 +58,10 @@ ur_status unroll_cmd_set_option(unroll_command_stack *s, const char *layer, cons
                                 const ur_value *value, ur_ctx *ctx);
 ur_status unroll_cmd_rename(unroll_command_stack *s, const char *layer, const char *to,
                             ur_ctx *ctx);
+/* Sets a key of the document besides "layers" ("name", "outputs"; value
+ * NULL removes it). A model's name must be a non-empty string. */
+ur_status unroll_cmd_set_doc_key(unroll_command_stack *s, const char *key, const ur_value *value,
+                                 ur_ctx *ctx);
 /* Wires output src_output of src into slot `slot` of dst's "inputs" (state
  * false) or "initial_state" (state true): slot < the array's length replaces
  * that entry, anything else appends. A Sequential chain layer (no "inputs")
