@@ -109,6 +109,10 @@ static bool get_run(const char *cmd, ur_store *s, int64_t id, ur_run_row *row)
     return false;
 }
 
+/* Per-batch points ("batch_loss"): their last and lowest values are one
+ * batch's, not the run's, so the final/best tables leave them out. */
+static bool is_batch_metric(const char *name) { return strncmp(name, "batch_", 6) == 0; }
+
 static int metric_index(const ur_run_row *r, const char *name)
 {
     for (int i = 0; i < r->n_metrics; i++)
@@ -251,8 +255,9 @@ static int runs_show(const cli_command *c, const cli_args *a)
     if (r.n_metrics > 0) {
         printf("metrics:\n  %-18s %12s %12s\n", "", "final", "best");
         for (int i = 0; i < r.n_metrics; i++)
-            printf("  %-18s %12.6g %12.6g\n", r.metric_names[i], r.final_values[i],
-                   r.best_values[i]);
+            if (!is_batch_metric(r.metric_names[i]))
+                printf("  %-18s %12.6g %12.6g\n", r.metric_names[i], r.final_values[i],
+                       r.best_values[i]);
     }
     ur_run_event *ev;
     int n_ev;
@@ -457,7 +462,7 @@ static int runs_compare(const cli_command *c, const cli_args *a)
         for (int i = 0; i < n; i++)
             for (int k = 0; k < rows[i].n_metrics; k++) {
                 const char *name = rows[i].metric_names[k];
-                bool seen = false;
+                bool seen = is_batch_metric(name);
                 for (int j = 0; j < i && !seen; j++)
                     seen = metric_index(&rows[j], name) >= 0;
                 if (seen)

@@ -612,7 +612,10 @@ static void run_on_step(void *user, const ur_progress *p)
 {
     ur_run *r = user;
     if (r->store) {
-        ur_store_metric(r->store, r->id, "loss", p->global_step, p->epoch, p->loss, wall_now());
+        /* "batch_loss" (as TensorBoard names it): each batch's own loss; the
+         * epoch's mean "loss" comes with the epoch's metrics */
+        ur_store_metric(r->store, r->id, "batch_loss", p->global_step, p->epoch, p->loss,
+                        wall_now());
         double now = mono_now();
         /* the epoch's last step is checkpointed by on_epoch, with its metrics */
         bool last = p->step + 1 >= p->steps;

@@ -5,8 +5,9 @@
 -- Conventions: times are unix seconds (REAL); 64-bit unsigned values (dataset hash,
 -- seed) are stored as the signed integer with the same bits; booleans are 0/1.
 -- A metric point is "epoch-level" when it is the last point (highest step, then the
--- latest written) of its name within its epoch: per-step points ("loss" at every step)
--- and the epoch's final point ("loss", "val_loss" at its end) may share a name.
+-- latest written) of its name within its epoch. Runs write each batch's loss as
+-- "batch_loss" and the epoch's metrics ("loss", "val_loss", ...) at its end, so a
+-- "loss" point means a finished epoch; the rule holds for any name.
 -- metric_epochs keeps exactly those points (store.c updates it with every flush), so
 -- the final and best values never scan the per-step points.
 

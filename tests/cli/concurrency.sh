@@ -36,11 +36,13 @@ grep -El 'Sanitizer|runtime error:' "$TMP/a.err" "$TMP/b.err" "$TMP/reader.err" 
 steps=$((STEPS * EPOCHS))
 for run in 1 2; do
     expect_ok "metrics of run $run" "$UNROLL" runs metrics $run --db "$DB" || continue
-    # per-step points: every step once; plus one epoch-level loss at each epoch's end
-    got=$(grep '^loss,' "$TMP/out" | cut -d, -f2 | sort -n | uniq -c |
-          awk -v n=$steps -v e=$STEPS '{ want = ($2 % e == 0) ? 2 : 1; if ($1 != want || $2 != NR) bad++ }
-                                   END { print (NR == n && !bad) ? "ok" : "bad " NR }')
-    [ "$got" = ok ] || fail "run $run: loss points are not steps 1..$steps once each ($got)"
+    # per-step points: every step once; the epoch's loss once at each epoch's end
+    got=$(grep '^batch_loss,' "$TMP/out" | cut -d, -f2 | sort -n | uniq -c |
+          awk -v n=$steps '{ if ($1 != 1 || $2 != NR) bad++ } END { print (NR == n && !bad) ? "ok" : "bad " NR }')
+    [ "$got" = ok ] || fail "run $run: batch_loss points are not steps 1..$steps once each ($got)"
+    ends=$(grep '^loss,' "$TMP/out" | cut -d, -f2 | tr '\n' ' ')
+    [ "$ends" = "$(seq $STEPS $STEPS $steps | tr '\n' ' ')" ] ||
+        fail "run $run: epoch losses not at the epochs' last steps: $ends"
     [ "$(grep -c '^val_loss,' "$TMP/out")" = $EPOCHS ] || fail "run $run: not $EPOCHS val_loss points"
 done
 finish

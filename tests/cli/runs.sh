@@ -65,8 +65,10 @@ fi
 # ---- metrics: every step's loss once, each epoch's metrics
 if expect_ok "runs metrics csv" "$UNROLL" runs metrics 1 --db "$DB" --format csv; then
     head -1 "$TMP/out" | grep -q '^name,step,epoch,value,wall_time$' || fail "metrics csv: header"
-    steps=$(grep '^loss,' "$TMP/out" | cut -d, -f2 | sort -n | uniq | tr '\n' ' ')
-    [ "$steps" = "$(seq 1 26 | tr '\n' ' ')" ] || fail "metrics: loss steps are not 1..26: $steps"
+    steps=$(grep '^batch_loss,' "$TMP/out" | cut -d, -f2 | tr '\n' ' ')
+    [ "$steps" = "$(seq 1 26 | tr '\n' ' ')" ] || fail "metrics: batch_loss steps are not 1..26: $steps"
+    [ "$(grep '^loss,' "$TMP/out" | cut -d, -f2,3 | tr '\n' ' ')" = "13,0 26,1 " ] ||
+        fail "metrics: the epochs' loss points are not at steps 13 and 26"
     [ "$(grep -c '^val_loss,' "$TMP/out")" = 2 ] || fail "metrics: not 2 val_loss points"
     grep -q '^val_mae,26,1,' "$TMP/out" || fail "metrics: no val_mae at step 26, epoch 1"
 fi
