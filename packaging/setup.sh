@@ -7,6 +7,10 @@ set -eu
 cd "$(dirname "$0")/.."
 
 packages="meson ninja-build gcc pkg-config libopenblas-dev zlib1g-dev libsqlite3-dev sqlite3"
+# the window (GTK 4.8 / libadwaita 1.2), its tests under Xvfb, and the tools
+# that compile and check the desktop files (suite 'packaging')
+packages="$packages libgtk-4-dev libadwaita-1-dev xvfb xauth desktop-file-utils appstream"
+packages="$packages libglib2.0-bin libglib2.0-dev-bin"
 missing=""
 for p in $packages; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
