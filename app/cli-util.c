@@ -363,3 +363,41 @@ bool cli_fit_dtype(const char *cmd, const char *what, const char *input, ur_arra
     return false;
 }
 
+
+/* ------------------------------------------------------------- devices */
+
+bool cli_read_device(const cli_command *cmd, const cli_args *a, const char **device, bool *exact)
+{
+    *device = cli_get(cmd, a, "device");
+    if (!*device)
+        *device = "auto";
+    int index;
+    ur_ctx ctx = {0};
+    if (ur_device_parse(*device, &index, &ctx) != UR_OK) {
+        cli_usage_error(cmd->name, "--device: %s", ctx.message);
+        return false;
+    }
+    const char *math = cli_get(cmd, a, "gpu-math");
+    *exact = math && strcmp(math, "exact") == 0;
+    if (math && !*exact && strcmp(math, "fast") != 0) {
+        cli_usage_error(cmd->name, "--gpu-math: unknown mode '%s' (fast or exact)", math);
+        return false;
+    }
+    return true;
+}
+
+bool cli_use_device(const char *cmd, ur_model *m, const char *device, bool exact)
+{
+    char note[600];
+    ur_ctx ctx = {0};
+    if (ur_model_use_device(m, device, exact, note, sizeof note, &ctx) != UR_OK) {
+        cli_error(cmd, "%s", ctx.message);
+        return false;
+    }
+    if (note[0])
+        fprintf(stderr, "unroll %s: %s\n", cmd, note);
+    else if (strcmp(ur_model_device(m), "cpu") != 0)
+        printf("Device: %s%s\n", ur_model_device(m), exact ? " (exact float32 math)" : "");
+    fflush(stdout);
+    return true;
+}

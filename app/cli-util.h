@@ -98,6 +98,12 @@ const char *cli_join(const char *const *names, int n, char *buf, size_t size);
 
 /* The subcommands (cmd-*.c): argv holds the words after the command name;
  * each returns the exit status. */
+/* --device and --gpu-math (train, predict): reads them (a usage error is
+ * printed, false returned); use_device moves the model there, printing one
+ * line: the GPU taken (stdout), or why auto stayed on the CPU (stderr). */
+bool cli_read_device(const cli_command *cmd, const cli_args *a, const char **device, bool *exact);
+bool cli_use_device(const char *cmd, ur_model *m, const char *device, bool exact);
+
 int cmd_summary(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);

@@ -19,6 +19,9 @@ static const cli_option predict_options[] = {
     {"weights", "FILE", "the weights (safetensors, as `unroll train --save` writes them)"},
     {"seed", "S", "without --weights: initialise the weights from this seed (default 0)"},
     {"batch-size", "B", "samples per forward pass (default 32)"},
+    {"device", "DEV", "where to run: auto (default: the GPU when one is usable and runs\n"
+                      "every layer, else the CPU, saying why), cpu, cuda or cuda:N"},
+    {"gpu-math", "MODE", "on a GPU: fast (default; TF32 where the GPU has it) or exact"},
     {NULL, NULL, NULL},
 };
 
@@ -301,6 +304,10 @@ static int predict(const cli_command *cmd, const cli_args *a)
     if ((v = cli_get(cmd, a, "batch-size")) &&
         !cli_parse_int(name, "batch-size", v, 1, INT32_MAX, &batch))
         return CLI_EXIT_USAGE;
+    const char *device;
+    bool exact;
+    if (!cli_read_device(cmd, a, &device, &exact))
+        return CLI_EXIT_USAGE;
 
     ur_graph *g = cli_open_model(name, a->pos[0]);
     if (!g)
@@ -345,6 +352,8 @@ static int predict(const cli_command *cmd, const cli_args *a)
         ur_rng_seed(&rng, seed);
         ur_model_init_weights(m, &rng);
     }
+    if (!cli_use_device(name, m, device, exact))
+        goto out;
     ur_tensor *views = calloc((size_t)n_in + 1, sizeof *views);
     for (int j = 0; j < n_in; j++)
         views[j] = inputs[j]->t;

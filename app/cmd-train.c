@@ -37,6 +37,10 @@ static const cli_option train_options[] = {
     {"metrics", "LIST", "comma-separated: accuracy, mae"},
     {"save", "FILE", "write the trained weights (safetensors) to FILE"},
     {"threads", "N", "CPU threads for matrix products (default: OpenBLAS's choice)"},
+    {"device", "DEV", "where to train: auto (default: the GPU when one is usable and runs\n"
+                      "every layer, else the CPU, saying why), cpu, cuda or cuda:N"},
+    {"gpu-math", "MODE", "on a GPU: fast (default; TF32 where the GPU has it) or exact\n"
+                         "(float32 with FMA math, the CPU's numbers within rounding)"},
     {"db", "PATH", "the run store to record into (default: $XDG_DATA_HOME/unroll/unroll.db)"},
     {"no-store", NULL, "do not record the run (no checkpoints, no resume)"},
     {"label", "TEXT", "a label for the recorded run"},
@@ -374,7 +378,8 @@ static bool read_options(const cli_command *cmd, const cli_args *a, ur_fit_confi
 
 /* The run's own settings: what --resume accepts besides itself. */
 static const char *const resume_options[] = {"resume", "db", "checkpoint-every", "threads",
-                                             "save", "label", "keep-checkpoints", NULL};
+                                             "save", "label", "keep-checkpoints", "device",
+                                             "gpu-math", NULL};
 
 static bool read_run_settings(const cli_command *cmd, const cli_args *a, ur_run_settings *rs)
 {
@@ -470,10 +475,18 @@ static int train(const cli_command *cmd, const cli_args *a)
             return CLI_EXIT_USAGE;
         ur_blas_set_threads((int)threads);
     }
+    const char *device;
+    bool exact;
+    if (!cli_read_device(cmd, a, &device, &exact))
+        return CLI_EXIT_USAGE;
     int status;
     ur_run *r = open_run(cmd, a, &rs, &status);
     if (!r)
         return status;
+    if (!cli_use_device(name, ur_run_model(r), device, exact)) {
+        ur_run_free(r);
+        return CLI_EXIT_FAIL;
+    }
     const ur_fit_config *cfg = ur_run_fit(r);
     const ur_dataset *ds = ur_run_dataset(r);
     if (ur_run_id(r) > 0) {

@@ -6,10 +6,19 @@
  * activation gradients. Forward walks the topological order; backward walks
  * it in reverse after zeroing both gradient arenas (see the gradient rule in
  * ur-internal.h). Persistent layer state (stateful RNNs) lives beside.
+ *
+ * On a device backend (backend.h) the activation and gradient arenas are
+ * device memory, and the parameter and gradient arenas have device copies:
+ * the host copy is what the public accessors hand out (downloaded when the
+ * device changed the weights, uploaded again before the next pass since a
+ * caller may have written through it). Graph inputs get device buffers in
+ * the activation arena; public outputs and input gradients are downloaded
+ * into host mirrors on request.
  */
 #include "backend.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 const int *ur_graph_order(const ur_graph *g, int *n);
 const ur_ref *ur_graph_output_refs(const ur_graph *g);
@@ -19,6 +28,7 @@ typedef struct slot {
     ur_tensor grad;      /* its gradient (float outputs only; data NULL otherwise) */
     uint8_t *mask;       /* (B, T) or NULL */
     bool needs_grad;     /* a gradient reaches it from a model output */
+    void *own;           /* a graph input's device buffer (device backends) */
 } slot;
 
 typedef struct layer_plan {
@@ -52,7 +62,76 @@ struct ur_model {
     char *act_arena;
     char *grad_arena;
     size_t grad_bytes;
+
+    /* device backends */
+    ur_backend *owned_be;  /* opened by ur_model_use_device; freed with the model */
+    float *dparams, *dgrads;
+    bool host_stale;       /* the device weights are newer than the host copy */
+    bool dev_stale;        /* the host weights may be newer than the device copy */
+    bool grads_host_stale;
+    ur_tensor *host_out;   /* per model output: a host mirror (data NULL until asked) */
+    uint8_t **host_mask;
+    ur_tensor *host_din;   /* per graph input: host mirror of its gradient */
 };
+
+/* ------------------------------------------------- host/device weights */
+
+static bool on_device(const ur_model *m) { return m->be->device_memory; }
+
+static void sync_host(ur_model *m)
+{
+    if (on_device(m) && m->host_stale) {
+        m->be->download(m->be, m->params, m->dparams, m->n_params * sizeof(float));
+        m->host_stale = false;
+    }
+}
+
+static void sync_grads_host(ur_model *m)
+{
+    if (on_device(m) && m->grads_host_stale) {
+        m->be->download(m->be, m->grads, m->dgrads, m->n_trainable * sizeof(float));
+        m->grads_host_stale = false;
+    }
+}
+
+/* A host pointer is out: the caller may write the weights through it. */
+static void host_handed_out(ur_model *m)
+{
+    sync_host(m);
+    sync_grads_host(m);
+    if (on_device(m))
+        m->dev_stale = true;
+}
+
+static void sync_device(ur_model *m)
+{
+    if (on_device(m) && m->dev_stale) {
+        m->be->upload(m->be, m->dparams, m->params, m->n_params * sizeof(float));
+        m->dev_stale = false;
+    }
+}
+
+float *ur_model_device_params(ur_model *m)
+{
+    if (!on_device(m))
+        return m->params;
+    sync_device(m);
+    return m->dparams;
+}
+
+void ur_model_sizes(const ur_model *m, size_t *n_params, size_t *n_trainable)
+{
+    *n_params = m->n_params;
+    *n_trainable = m->n_trainable;
+}
+
+float *ur_model_device_grads(ur_model *m) { return on_device(m) ? m->dgrads : m->grads; }
+
+void ur_model_weights_changed_on_device(ur_model *m)
+{
+    if (on_device(m))
+        m->host_stale = true;
+}
 
 /* ------------------------------------------------------------- weights */
 
@@ -126,13 +205,40 @@ static void plan_free(ur_model *m)
     m->act_arena = m->grad_arena = NULL;
     m->lp = NULL;
     m->planned = false;
+    if (m->host_out)
+        for (int k = 0; k < ur_graph_n_outputs(m->g); k++) {
+            ur_free_aligned(m->host_out[k].data);
+            ur_free_aligned(m->host_mask[k]);
+        }
+    if (m->host_din)
+        for (int i = 0; i < ur_graph_n_inputs(m->g); i++)
+            ur_free_aligned(m->host_din[i].data);
+    free(m->host_out);
+    free(m->host_mask);
+    free(m->host_din);
+    m->host_out = NULL;
+    m->host_mask = NULL;
+    m->host_din = NULL;
+}
+
+static void free_device_weights(ur_model *m)
+{
+    if (m->dparams)
+        m->be->free(m->be, m->dparams);
+    if (m->dgrads)
+        m->be->free(m->be, m->dgrads);
+    m->dparams = m->dgrads = NULL;
 }
 
 void ur_model_free(ur_model *m)
 {
     if (!m)
         return;
-    plan_free(m);
+    if (m->g)
+        plan_free(m);
+    free_device_weights(m);
+    if (m->owned_be)
+        m->owned_be->destroy(m->owned_be);
     for (int i = 0; i < m->n_weights; i++)
         free(m->wnames[i]);
     free(m->wnames);
@@ -165,12 +271,84 @@ ur_status ur_model_set_backend(ur_model *m, const ur_backend *be, ur_ctx *ctx)
             return ur_error(ctx, UR_ERR_UNSUPPORTED, "layer '%s' (%s) cannot run on %s%s%s",
                             l->name, ur_layer_class(l), be->name, why[0] ? ": " : "", why);
     }
+    if (be == m->be)
+        return UR_OK;
+    float *dp = NULL, *dg = NULL;
+    if (be->device_memory) {
+        dp = be->alloc(be, (m->n_params + 16) * sizeof(float));
+        dg = be->alloc(be, (m->n_trainable + 16) * sizeof(float));
+        if (!dp || !dg) {
+            if (dp)
+                be->free(be, dp);
+            if (dg)
+                be->free(be, dg);
+            return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for %zu parameters", be->name,
+                            m->n_params);
+        }
+    }
     plan_free(m);
+    sync_host(m);
+    free_device_weights(m);
     m->be = be;
+    m->dparams = dp;
+    m->dgrads = dg;
+    m->host_stale = m->grads_host_stale = false;
+    m->dev_stale = dp != NULL;
     return UR_OK;
 }
 
 const ur_backend *ur_model_backend(const ur_model *m) { return m->be; }
+
+const char *ur_model_device(const ur_model *m) { return m->be->name; }
+
+ur_status ur_model_use_device(ur_model *m, const char *device, bool exact_math, char *note,
+                              size_t note_size, ur_ctx *ctx)
+{
+    int index = 0;
+    char why[512] = "";
+    if (note && note_size)
+        note[0] = '\0';
+    ur_status st = ur_device_parse(device, &index, ctx);
+    if (st)
+        return st;
+    bool is_auto = strcmp(device, "auto") == 0;
+    if (strcmp(device, "cpu") == 0) {
+        ur_backend *old = m->owned_be;
+        st = ur_model_set_backend(m, ur_backend_cpu(), ctx);
+        if (!st && old) {
+            old->destroy(old);
+            m->owned_be = NULL;
+        }
+        return st;
+    }
+    ur_backend *be = ur_backend_cuda_open(index, exact_math, why, sizeof why);
+    if (be) {
+        ur_ctx sctx = {0};
+        st = ur_model_set_backend(m, be, &sctx);
+        if (!st) {
+            if (m->owned_be)
+                m->owned_be->destroy(m->owned_be);
+            m->owned_be = be;
+            return UR_OK;
+        }
+        be->destroy(be);
+        snprintf(why, sizeof why, "%.500s", sctx.message);
+        if (!is_auto)
+            return ur_error(ctx, st, "%s", why);
+    } else if (!is_auto) {
+        return ur_error(ctx, UR_ERR_UNSUPPORTED, "cannot use %s: %s", device, why);
+    }
+    /* auto: the CPU, and why */
+    if (note && note_size)
+        snprintf(note, note_size, "running on the CPU: %s", why);
+    ur_backend *old = m->owned_be;
+    st = ur_model_set_backend(m, ur_backend_cpu(), ctx);
+    if (!st && old) {
+        old->destroy(old);
+        m->owned_be = NULL;
+    }
+    return st;
+}
 
 void ur_model_init_weights(ur_model *m, ur_rng *rng)
 {
@@ -184,6 +362,9 @@ void ur_model_init_weights(ur_model *m, ur_rng *rng)
         if (l->kind->init)
             l->kind->init(l, rng);
     }
+    m->host_stale = false;
+    if (on_device(m))
+        m->dev_stale = true;
 }
 
 void ur_model_reset_states(ur_model *m)
@@ -200,6 +381,7 @@ int ur_model_n_weights(const ur_model *m) { return m->n_weights; }
 
 void ur_model_weight(const ur_model *m, int i, ur_weight_info *out)
 {
+    host_handed_out((ur_model *)m);
     const ur_weight *w = m->w[i];
     out->name = m->wnames[i];
     out->rank = w->rank;
@@ -220,12 +402,14 @@ int ur_model_find_weight(const ur_model *m, const char *name)
 
 float *ur_model_params(const ur_model *m, size_t *n)
 {
+    host_handed_out((ur_model *)m);
     *n = m->n_params;
     return m->params;
 }
 
 float *ur_model_grads(const ur_model *m, size_t *n_trainable)
 {
+    host_handed_out((ur_model *)m);
     *n_trainable = m->n_trainable;
     return m->grads;
 }
@@ -326,6 +510,10 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
             }
             p->out[0].val = *x;
             p->out[0].val.data = NULL;
+            if (on_device(m)) { /* a device buffer the host batch is uploaded into */
+                val_off[li * UR_MAX_OUTPUTS] = act;
+                act += align64((size_t)ur_tensor_numel(x) * 4);
+            }
             if (x->dtype == UR_F32) {
                 grad_off[li * UR_MAX_OUTPUTS] = grad;
                 grad += align64((size_t)ur_tensor_numel(x) * 4);
@@ -360,7 +548,10 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
                 act += align64((size_t)(out[k].dim[0] * (out[k].rank >= 2 ? out[k].dim[1] : 1)));
             }
         }
-        p->cache_bytes = l->kind->cache_size ? l->kind->cache_size(l, in, nin) : 0;
+        if (m->be->cache_size)
+            p->cache_bytes = m->be->cache_size(m->be, l, in, nin);
+        else
+            p->cache_bytes = l->kind->cache_size ? l->kind->cache_size(l, in, nin) : 0;
         cache_off[li] = act;
         act += align64(p->cache_bytes);
         /* persistent state: allocated once, for a fixed batch */
@@ -408,6 +599,8 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
         ur_layer *l = ur_graph_layer(g, li);
         layer_plan *p = &m->lp[li];
         if (l->kind == &ur_input_kind) {
+            if (on_device(m))
+                p->out[0].own = p->out[0].val.data = m->act_arena + val_off[li * UR_MAX_OUTPUTS];
             if (p->out[0].val.dtype == UR_F32) {
                 p->out[0].grad = p->out[0].val;
                 p->out[0].grad.data = m->grad_arena + grad_off[li * UR_MAX_OUTPUTS];
@@ -457,6 +650,11 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
     for (int i = 0; i < n_in; i++)
         m->lp[ur_graph_input(g, i)->index].out[0].needs_grad &= m->input_grads;
 
+    if (on_device(m)) {
+        m->host_out = ur_xcalloc((size_t)ur_graph_n_outputs(g) + 1, sizeof(ur_tensor));
+        m->host_mask = ur_xcalloc((size_t)ur_graph_n_outputs(g) + 1, sizeof(uint8_t *));
+        m->host_din = ur_xcalloc((size_t)n_in + 1, sizeof(ur_tensor));
+    }
     m->planned = true;
     m->plan_batch = B;
     m->n_in = n_in;
@@ -509,8 +707,8 @@ static void fill_pass(ur_model *m, ur_layer *l, layer_plan *p, pass_arrays *a, u
     ps->cache = p->cache;
 }
 
-ur_status ur_model_forward(ur_model *m, const ur_tensor *inputs, bool training, ur_rng *rng,
-                           ur_ctx *ctx)
+static ur_status forward_impl(ur_model *m, const ur_tensor *inputs, bool training, ur_rng *rng,
+                              bool inputs_on_device, ur_ctx *ctx)
 {
     ur_graph *g = m->g;
     int n_in = ur_graph_n_inputs(g);
@@ -524,8 +722,17 @@ ur_status ur_model_forward(ur_model *m, const ur_tensor *inputs, bool training, 
     if (st)
         return st;
     for (int i = 0; i < n_in; i++) {
-        ur_layer *l = ur_graph_input(g, i);
-        m->lp[l->index].out[0].val.data = inputs[i].data;
+        slot *s = &m->lp[ur_graph_input(g, i)->index].out[0];
+        if (on_device(m) && !inputs_on_device) {
+            s->val.data = s->own;
+            m->be->upload(m->be, s->own, inputs[i].data, (size_t)ur_tensor_numel(&inputs[i]) * 4);
+        } else {
+            s->val.data = inputs[i].data;
+        }
+    }
+    if (on_device(m)) {
+        sync_device(m);
+        m->be->bind_weights(m->be, m->dparams, m->dgrads);
     }
     int n_order;
     const int *order = ur_graph_order(g, &n_order);
@@ -542,28 +749,86 @@ ur_status ur_model_forward(ur_model *m, const ur_tensor *inputs, bool training, 
             return st;
         }
     }
+    /* training forwards update non-trainable weights (moving statistics) */
+    if (training && on_device(m) && m->n_params > m->n_trainable)
+        m->host_stale = true;
     return UR_OK;
 }
 
-const ur_tensor *ur_model_output(const ur_model *m, int i)
+ur_status ur_model_forward(ur_model *m, const ur_tensor *inputs, bool training, ur_rng *rng,
+                           ur_ctx *ctx)
+{
+    return forward_impl(m, inputs, training, rng, false, ctx);
+}
+
+ur_status ur_model_forward_device(ur_model *m, const ur_tensor *inputs, bool training,
+                                  ur_rng *rng, ur_ctx *ctx)
+{
+    return forward_impl(m, inputs, training, rng, true, ctx);
+}
+
+const ur_tensor *ur_model_output_device(const ur_model *m, int i)
 {
     const ur_ref *r = &ur_graph_output_refs(m->g)[i];
     return &m->lp[r->layer].out[r->output].val;
 }
 
-const uint8_t *ur_model_output_mask(const ur_model *m, int i)
+const uint8_t *ur_model_output_mask_device(const ur_model *m, int i)
 {
     const ur_ref *r = &ur_graph_output_refs(m->g)[i];
     return m->lp[r->layer].out[r->output].mask;
 }
 
-ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
+/* A host copy of a device tensor in *mirror (allocated once per plan). */
+static const ur_tensor *download_mirror(const ur_model *m, const ur_tensor *src, ur_tensor *mirror)
+{
+    if (!mirror->data) {
+        mirror->data = ur_alloc_aligned((size_t)ur_tensor_numel(src) * 4 + 64);
+        if (!mirror->data)
+            return NULL;
+    }
+    void *data = mirror->data;
+    *mirror = *src;
+    mirror->data = data;
+    m->be->download(m->be, data, src->data, (size_t)ur_tensor_numel(src) * 4);
+    return mirror;
+}
+
+const ur_tensor *ur_model_output(const ur_model *m, int i)
+{
+    const ur_tensor *t = ur_model_output_device(m, i);
+    if (!on_device(m))
+        return t;
+    return download_mirror(m, t, &m->host_out[i]);
+}
+
+const uint8_t *ur_model_output_mask(const ur_model *m, int i)
+{
+    const uint8_t *mask = ur_model_output_mask_device(m, i);
+    if (!on_device(m) || !mask)
+        return mask;
+    const ur_tensor *t = ur_model_output_device(m, i);
+    size_t n = (size_t)(t->dim[0] * (t->rank >= 2 ? t->dim[1] : 1));
+    if (!m->host_mask[i] && !(m->host_mask[i] = ur_alloc_aligned(n + 64)))
+        return NULL;
+    m->be->download(m->be, m->host_mask[i], mask, n);
+    return m->host_mask[i];
+}
+
+static ur_status backward_impl(ur_model *m, const ur_tensor *douts, bool douts_on_device,
+                               ur_ctx *ctx)
 {
     if (!m->planned)
         return ur_error(ctx, UR_ERR_INTERNAL, "backward without a forward pass");
     ur_graph *g = m->g;
-    memset(m->grads, 0, m->n_trainable * sizeof(float));
-    m->be->memset0(m->be, m->grad_arena, m->grad_bytes);
+    const ur_backend *be = m->be;
+    if (on_device(m)) {
+        sync_device(m);
+        be->memset0(be, m->dgrads, m->n_trainable * sizeof(float));
+    } else {
+        memset(m->grads, 0, m->n_trainable * sizeof(float));
+    }
+    be->memset0(be, m->grad_arena, m->grad_bytes);
     const ur_ref *outs = ur_graph_output_refs(g);
     for (int k = 0; k < ur_graph_n_outputs(g); k++) {
         if (!douts[k].data)
@@ -575,9 +840,23 @@ ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
                             k, (long long)ur_tensor_numel(&douts[k]), (long long)n);
         float *dst = ur_tensor_f32(&s->grad);
         const float *src = ur_tensor_f32(&douts[k]);
-        for (int64_t j = 0; j < n; j++)
-            dst[j] += src[j];
+        if (on_device(m) && douts_on_device) {
+            be->add(be, dst, src, n);
+        } else if (on_device(m)) {
+            float *tmp = be->alloc(be, (size_t)n * 4 + 64);
+            if (!tmp)
+                return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for output gradients",
+                                be->name);
+            be->upload(be, tmp, src, (size_t)n * 4);
+            be->add(be, dst, tmp, n);
+            be->free(be, tmp);
+        } else {
+            for (int64_t j = 0; j < n; j++)
+                dst[j] += src[j];
+        }
     }
+    if (on_device(m))
+        be->bind_weights(be, m->dparams, m->dgrads);
     int n_order;
     const int *order = ur_graph_order(g, &n_order);
     pass_arrays a;
@@ -588,20 +867,36 @@ ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
             continue;
         ur_pass ps = {.batch = m->plan_batch, .training = true, .ctx = ctx};
         fill_pass(m, l, p, &a, &ps, true);
-        ur_status st = m->be->backward(m->be, l, &ps);
+        ur_status st = be->backward(be, l, &ps);
         if (st) {
             ur_error_prefix(ctx, "layer '%s' (backward)", l->name);
             return st;
         }
     }
+    if (on_device(m))
+        m->grads_host_stale = true;
     return UR_OK;
+}
+
+ur_status ur_model_backward(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
+{
+    return backward_impl(m, douts, false, ctx);
+}
+
+ur_status ur_model_backward_device(ur_model *m, const ur_tensor *douts, ur_ctx *ctx)
+{
+    return backward_impl(m, douts, true, ctx);
 }
 
 const ur_tensor *ur_model_input_grad(const ur_model *m, int i)
 {
     const ur_layer *l = ur_graph_input(m->g, i);
     const slot *s = &m->lp[l->index].out[0];
-    return (s->grad.data && s->needs_grad) ? &s->grad : NULL;
+    if (!(s->grad.data && s->needs_grad))
+        return NULL;
+    if (!on_device(m))
+        return &s->grad;
+    return download_mirror(m, &s->grad, &m->host_din[i]);
 }
 
 void ur_model_set_input_grads(ur_model *m, bool on)

@@ -2,8 +2,13 @@
  * the run's generator), forward, losses and their gradients per output,
  * backward, the optimizer step, running metrics, validation, callbacks,
  * cancellation between batches, and a stop with the last good weights when
- * the loss is not finite. */
-#include "ur-internal.h"
+ * the loss is not finite.
+ *
+ * On a device backend (backend.h) a step stays on the device: the batch is
+ * gathered on the host and uploaded, the loss, its gradient and the metrics
+ * are computed there into scalar slots read back once per step, and the
+ * optimizer (its slots on the device) updates the device weights. */
+#include "backend.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -126,10 +131,47 @@ typedef struct runner {
     float *dpred[MAX_IO];
     int64_t cap;            /* rows the buffers hold */
     int64_t *idx;
+    /* device backends: the backend the buffers below belong to */
+    const ur_backend *dbe;
+    void *dxb[MAX_IO], *dyb[MAX_IO];
+    float *ddpred[MAX_IO];
+    size_t dx_bytes[MAX_IO], dy_bytes[MAX_IO], ddp_bytes[MAX_IO];
 } runner;
+
+static void runner_free_device(runner *r)
+{
+    for (int i = 0; i < MAX_IO && r->dbe; i++) {
+        if (r->dxb[i])
+            r->dbe->free(r->dbe, r->dxb[i]);
+        if (r->dyb[i])
+            r->dbe->free(r->dbe, r->dyb[i]);
+        if (r->ddpred[i])
+            r->dbe->free(r->dbe, r->ddpred[i]);
+        r->dxb[i] = r->dyb[i] = NULL;
+        r->ddpred[i] = NULL;
+        r->dx_bytes[i] = r->dy_bytes[i] = r->ddp_bytes[i] = 0;
+    }
+    r->dbe = NULL;
+}
+
+/* A device buffer of at least bytes in *p (kept between batches). */
+static ur_status device_buffer(runner *r, void **p, size_t *have, size_t bytes, ur_ctx *ctx)
+{
+    if (*p && *have >= bytes)
+        return UR_OK;
+    if (*p)
+        r->dbe->free(r->dbe, *p);
+    *p = r->dbe->alloc(r->dbe, bytes + 64);
+    *have = *p ? bytes : 0;
+    if (!*p)
+        return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for a batch (%.1f MB)", r->dbe->name,
+                        (double)bytes / 1e6);
+    return UR_OK;
+}
 
 static void runner_free(runner *r)
 {
+    runner_free_device(r);
     for (int i = 0; i < MAX_IO; i++) {
         ur_free_aligned(r->xb[i].data);
         ur_free_aligned(r->yb[i].data);
@@ -168,10 +210,16 @@ static ur_status runner_init(runner *r, ur_model *m, const ur_fit_config *cfg, c
 
 /* Forward (and, when training, backward) on rows idx[0..n) of d.
  * Adds to the tally; returns the batch's total loss in *loss. */
+static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
+                                  bool training, ur_rng *rng, tally *t, double *loss,
+                                  ur_ctx *ctx);
+
 static ur_status run_batch(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
                            bool training, ur_rng *rng, tally *t, double *loss, ur_ctx *ctx)
 {
     ur_model *m = r->m;
+    if (ur_model_backend(m)->device_memory)
+        return run_batch_device(r, d, idx, n, training, rng, t, loss, ctx);
     for (int i = 0; i < r->n_x; i++)
         gather(&d->x[i]->t, idx, n, r->xdtype[i], &r->xb[i]);
     for (int o = 0; o < r->n_y; o++)
@@ -226,6 +274,102 @@ static ur_status run_batch(runner *r, const ur_data *d, const int64_t *idx, int6
         if (st)
             return st;
     }
+    return UR_OK;
+}
+
+/* The shapes of output o's prediction and its targets fit the loss. */
+static ur_status check_output(runner *r, int o, const ur_tensor *pred, ur_ctx *ctx)
+{
+    ur_shape ps = {.rank = pred->rank}, ts = {.rank = r->yb[o].rank};
+    for (int k = 0; k < ps.rank; k++)
+        ps.dim[k] = pred->dim[k];
+    for (int k = 0; k < ts.rank; k++)
+        ts.dim[k] = r->yb[o].dim[k];
+    ur_status st = ur_loss_check(&r->cfg->loss, &ps, &ts, ctx);
+    if (st) {
+        ur_layer *ol;
+        int ok;
+        ur_graph_output(ur_model_graph(r->m), o, &ol, &ok);
+        ur_error_prefix(ctx, "targets for output '%s'", ur_layer_name(ol));
+    }
+    return st;
+}
+
+/* run_batch on a device backend: one upload of the batch, one read-back of
+ * the loss and metric sums. */
+static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
+                                  bool training, ur_rng *rng, tally *t, double *loss, ur_ctx *ctx)
+{
+    ur_model *m = r->m;
+    const ur_backend *be = ur_model_backend(m);
+    if (r->dbe && r->dbe != be)
+        return ur_error(ctx, UR_ERR_INVALID,
+                        "the model moved to %s after this training began on %s; start a new "
+                        "trainer", be->name, r->dbe->name);
+    r->dbe = be;
+    ur_tensor dx[MAX_IO], dy[MAX_IO], douts[MAX_IO];
+    ur_status st;
+    for (int i = 0; i < r->n_x; i++) {
+        gather(&d->x[i]->t, idx, n, r->xdtype[i], &r->xb[i]);
+        size_t bytes = (size_t)ur_tensor_numel(&r->xb[i]) * 4;
+        if ((st = device_buffer(r, &r->dxb[i], &r->dx_bytes[i], bytes, ctx)))
+            return st;
+        be->upload(be, r->dxb[i], r->xb[i].data, bytes);
+        dx[i] = r->xb[i];
+        dx[i].data = r->dxb[i];
+    }
+    for (int o = 0; o < r->n_y; o++) {
+        gather(&d->y[o]->t, idx, n, d->y[o]->t.dtype, &r->yb[o]);
+        size_t bytes = (size_t)ur_tensor_numel(&r->yb[o]) * 4;
+        if ((st = device_buffer(r, &r->dyb[o], &r->dy_bytes[o], bytes, ctx)))
+            return st;
+        be->upload(be, r->dyb[o], r->yb[o].data, bytes);
+        dy[o] = r->yb[o];
+        dy[o].data = r->dyb[o];
+    }
+    if ((st = ur_model_forward_device(m, dx, training, rng, ctx)))
+        return st;
+    int n_slots = r->n_y;
+    for (int o = 0; o < r->n_y; o++) {
+        const ur_tensor *pred = ur_model_output_device(m, o);
+        const uint8_t *mask = ur_model_output_mask_device(m, o);
+        if ((st = check_output(r, o, pred, ctx)))
+            return st;
+        float *dp = NULL;
+        if (training) {
+            void *buf = r->ddpred[o];
+            if ((st = device_buffer(r, &buf, &r->ddp_bytes[o],
+                                    (size_t)ur_tensor_numel(pred) * 4, ctx)))
+                return st;
+            r->ddpred[o] = dp = buf;
+        }
+        if ((st = be->loss(be, &r->cfg->loss, pred, &dy[o], mask, dp, o, ctx)))
+            return st;
+        douts[o] = *pred;
+        douts[o].data = dp;
+        for (int i = 0; i < t->n_metrics; i++)
+            if (t->output[i] == o &&
+                (st = be->metric(be, t->kind[i], pred, &dy[o], mask, r->n_y + 2 * i, ctx)))
+                return st;
+    }
+    n_slots += 2 * t->n_metrics;
+    double vals[MAX_IO + 2 * MAX_METRICS];
+    if ((st = be->read_scalars(be, vals, n_slots, ctx)))
+        return st;
+    double total = 0;
+    for (int o = 0; o < r->n_y; o++)
+        total += vals[o];
+    for (int i = 0; i < t->n_metrics; i++) {
+        t->sum[i] += vals[r->n_y + 2 * i];
+        t->count[i] += vals[r->n_y + 2 * i + 1];
+    }
+    *loss = total;
+    if (!isfinite(total))
+        return UR_ERR_NUMERIC;
+    t->loss_sum += total * (double)n;
+    t->loss_count += (double)n;
+    if (training)
+        return ur_model_backward_device(m, douts, ctx);
     return UR_OK;
 }
 
@@ -359,6 +503,11 @@ struct ur_trainer {
     runner r, rv;           /* r.idx holds this epoch's order */
     ur_optimizer *opt;
     float *good;            /* the weights that gave the last finite loss */
+    /* device backends: the optimizer with its slots there, the good weights */
+    const ur_backend *dbe;
+    void *dopt;
+    float *dgood;
+    bool dslots_stale;      /* the host slots (a loaded state) are newer */
     /* the position: what a checkpoint saves besides the weights */
     ur_rng rng;
     int epoch;
@@ -447,6 +596,12 @@ void ur_trainer_free(ur_trainer *t)
     if (!t)
         return;
     ur_free_aligned(t->good);
+    if (t->dbe) {
+        if (t->dopt)
+            t->dbe->opt_free(t->dbe, t->dopt);
+        if (t->dgood)
+            t->dbe->free(t->dbe, t->dgood);
+    }
     ur_optimizer_free(t->opt);
     runner_free(&t->r);
     runner_free(&t->rv);
@@ -457,6 +612,77 @@ int ur_trainer_epoch(const ur_trainer *t) { return t->epoch; }
 int64_t ur_trainer_step(const ur_trainer *t) { return t->step; }
 int64_t ur_trainer_global_step(const ur_trainer *t) { return t->global; }
 int64_t ur_trainer_steps_per_epoch(const ur_trainer *t) { return t->steps; }
+
+/* The device optimizer and good-weights buffer for the model's backend,
+ * created at the first run on it; the host slots are its starting point. */
+static ur_status device_setup(ur_trainer *t, ur_ctx *ctx)
+{
+    const ur_backend *be = ur_model_backend(t->m);
+    if (t->dbe == be)
+        goto upload;
+    if (t->dbe)
+        return ur_error(ctx, UR_ERR_INVALID, "the model moved to %s after this training began "
+                        "on %s; start a new trainer", be->name, t->dbe->name);
+    size_t n_train, n_params;
+    ur_model_grads(t->m, &n_train);
+    ur_model_params(t->m, &n_params);
+    const size_t *seg_off, *seg_len;
+    int n_seg = ur_model_trainable_segments(t->m, &seg_off, &seg_len);
+    t->dbe = be;
+    t->dopt = be->opt_new(be, &t->cfg.optimizer, n_train, n_seg, seg_off, seg_len);
+    t->dgood = be->alloc(be, (n_params + 16) * sizeof(float));
+    if (!t->dopt || !t->dgood)
+        return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for the optimizer state", be->name);
+    be->copy(be, t->dgood, ur_model_device_params(t->m), n_params * sizeof(float));
+    t->dslots_stale = true;
+upload:
+    if (t->dslots_stale) {
+        size_t n_host, n_dev;
+        float *host = ur_optimizer_slots(t->opt, &n_host);
+        float *dev = be->opt_slots(be, t->dopt, &n_dev);
+        if (n_host != n_dev)
+            return ur_error(ctx, UR_ERR_INTERNAL, "the %s optimizer has %zu slot values, the "
+                            "host's %zu", be->name, n_dev, n_host);
+        if (n_host)
+            be->upload(be, dev, host, n_host * sizeof(float));
+        t->dslots_stale = false;
+    }
+    return UR_OK;
+}
+
+/* The device's slots into the host optimizer (for a checkpoint). */
+static void device_slots_home(const ur_trainer *t)
+{
+    if (!t->dbe || !t->dopt || t->dslots_stale)
+        return;
+    size_t n_host, n_dev;
+    float *host = ur_optimizer_slots(t->opt, &n_host);
+    float *dev = t->dbe->opt_slots(t->dbe, t->dopt, &n_dev);
+    if (n_host == n_dev && n_host)
+        t->dbe->download(t->dbe, host, dev, n_host * sizeof(float));
+}
+
+/* The optimizer step on the device, keeping the last good weights there;
+ * UR_ERR_NUMERIC when the new weights are not all finite. */
+static ur_status device_step(ur_trainer *t, ur_ctx *ctx)
+{
+    const ur_backend *be = t->dbe;
+    size_t n_train, n_params;
+    float *params = ur_model_device_params(t->m);
+    float *grads = ur_model_device_grads(t->m);
+    ur_model_sizes(t->m, &n_params, &n_train);
+    be->copy(be, t->dgood, params, n_params * sizeof(float));
+    int64_t it = ur_optimizer_iterations(t->opt);
+    be->opt_step(be, t->dopt, params, grads, it, t->cfg.optimizer.learning_rate);
+    ur_optimizer_set_iterations(t->opt, it + 1);
+    ur_model_weights_changed_on_device(t->m);
+    be->all_finite(be, params, n_train, 0);
+    double ok = 0;
+    ur_status st = be->read_scalars(be, &ok, 1, ctx);
+    if (st)
+        return st;
+    return ok == 1.0 ? UR_OK : UR_ERR_NUMERIC;
+}
 
 void ur_trainer_set_learning_rate(ur_trainer *t, double lr)
 {
@@ -493,6 +719,9 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
     char nbuf[2 * MAX_METRICS + 2][104];
     tally tv;
     ur_status st = UR_OK;
+    bool dev = ur_model_backend(m)->device_memory;
+    if (dev && (st = device_setup(t, ctx)))
+        return st;
     while (t->epoch < cfg->epochs && !st) {
         double t0 = now_s();
         if (t->step == 0) {
@@ -524,9 +753,20 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
             if (st)
                 break;
             /* these weights gave a finite loss: the ones to keep if the next do not */
-            memcpy(t->good, params, n_params * sizeof(float));
-            ur_optimizer_step(t->opt, params, grads);
-            if (!all_finite(params, n_train_params)) {
+            bool finite;
+            if (dev) {
+                st = device_step(t, ctx);
+                finite = st != UR_ERR_NUMERIC;
+                if (st == UR_ERR_NUMERIC)
+                    st = UR_OK;
+                if (st)
+                    break;
+            } else {
+                memcpy(t->good, params, n_params * sizeof(float));
+                ur_optimizer_step(t->opt, params, grads);
+                finite = all_finite(params, n_train_params);
+            }
+            if (!finite) {
                 st = ur_error(ctx, UR_ERR_NUMERIC,
                               "the weights became NaN or infinite at epoch %d, step %lld (lower "
                               "the learning rate or clip the gradients); training stopped with "
@@ -545,8 +785,12 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
                 cb->on_step(cb->user, &p);
             }
         }
-        if (st == UR_ERR_NUMERIC)
+        if (st == UR_ERR_NUMERIC && dev) {
+            t->dbe->copy(t->dbe, ur_model_device_params(m), t->dgood, n_params * sizeof(float));
+            ur_model_weights_changed_on_device(m);
+        } else if (st == UR_ERR_NUMERIC) {
             memcpy(params, t->good, n_params * sizeof(float));
+        }
         if (st)
             break;
         int k = tally_logs(&t->t, "", names, values, nbuf);
@@ -614,6 +858,7 @@ size_t ur_trainer_state_size(const ur_trainer *t)
 
 void ur_trainer_save_state(const ur_trainer *t, void *buf)
 {
+    device_slots_home(t);
     size_t n_slots;
     const float *slots = ur_optimizer_slots(t->opt, &n_slots);
     state_header h = {.magic = STATE_MAGIC, .version = STATE_VERSION, .n = t->n,
@@ -678,6 +923,7 @@ ur_status ur_trainer_load_state(ur_trainer *t, const void *buf, size_t len, ur_c
     p += (size_t)h.n * sizeof(int64_t);
     memcpy(slots, p, n_slots * sizeof(float));
     p += n_slots * sizeof(float);
+    t->dslots_stale = true;
     ur_optimizer_set_iterations(t->opt, h.iterations);
     ur_graph *g = ur_model_graph(t->m);
     for (int i = 0; i < ur_graph_n_layers(g); i++) {

@@ -1,0 +1,786 @@
+/* cuda-layers.c — the layers on the GPU: which run here (supports_layer),
+ * their caches, forward and backward. Recurrent layers (LSTM, GRU with
+ * reset_after, SimpleRNN tanh/relu, Bidirectional) go through the cuDNN 9
+ * RNN API with the Keras <-> cuDNN weight mapping of rnn-reference.md §3-4
+ * (weights packed into cuDNN's weight space before each forward, gradients
+ * unpacked and accumulated after each backward); Dense through cuBLAS;
+ * Dropout and Flatten through own kernels. Layers and options not listed in
+ * cu_supports_layer make the model refuse this backend up front. */
+#include "cuda-internal.h"
+
+#include <stdio.h>
+
+enum { K_OTHER, K_INPUT, K_DENSE, K_LSTM, K_GRU, K_SIMPLE, K_BIDIR, K_DROPOUT, K_FLATTEN };
+
+static int kind_of(const ur_layer *l)
+{
+    static const struct { const char *name; int id; } map[] = {
+        {"Input", K_INPUT}, {"Dense", K_DENSE}, {"LSTM", K_LSTM}, {"GRU", K_GRU},
+        {"SimpleRNN", K_SIMPLE}, {"Bidirectional", K_BIDIR}, {"Dropout", K_DROPOUT},
+        {"Flatten", K_FLATTEN},
+    };
+    if (!l->kind)
+        return K_OTHER;
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(l->kind->class_name, map[i].name) == 0)
+            return map[i].id;
+    return K_OTHER;
+}
+
+static bool is_rnn(int k) { return k == K_LSTM || k == K_GRU || k == K_SIMPLE; }
+
+static const char *act_name(ur_activation a)
+{
+    static const char *const n[] = {"linear", "tanh", "sigmoid", "hard_sigmoid", "relu",
+                                    "softmax"};
+    return a >= 0 && a < UR_ACT_COUNT ? n[a] : "?";
+}
+
+/* Why cuDNN cannot run this recurrent configuration, or NULL. */
+static bool rnn_supported(const ur_layer *l, char *why, size_t size)
+{
+    const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
+    int k = kind_of(l);
+    if (c->stateful) {
+        snprintf(why, size, "stateful recurrent layers do not run on the GPU yet");
+        return false;
+    }
+    if (c->recurrent_dropout > 0 && c->recurrent_dropout < 1) {
+        snprintf(why, size, "recurrent_dropout needs the GPU's own recurrence kernels, which "
+                 "are not written yet (cuDNN cannot express it)");
+        return false;
+    }
+    if (k == K_SIMPLE) {
+        if (c->activation != UR_ACT_TANH && c->activation != UR_ACT_RELU) {
+            snprintf(why, size, "SimpleRNN with activation %s: cuDNN runs tanh and relu only; "
+                     "own kernels for other activations are not written yet",
+                     act_name(c->activation));
+            return false;
+        }
+        return true;
+    }
+    if (c->activation != UR_ACT_TANH || c->recurrent_activation != UR_ACT_SIGMOID) {
+        snprintf(why, size, "activation %s / recurrent_activation %s: cuDNN runs tanh / sigmoid "
+                 "only; own kernels for other activations are not written yet",
+                 act_name(c->activation), act_name(c->recurrent_activation));
+        return false;
+    }
+    if (k == K_GRU && !c->reset_after) {
+        snprintf(why, size, "GRU with reset_after=false: cuDNN runs the reset-after form only; "
+                 "own kernels for it are not written yet");
+        return false;
+    }
+    if (c->dropout > 0 && c->dropout < 1 && c->implementation == 1) {
+        snprintf(why, size, "dropout with implementation=1 (a mask per gate) cannot run "
+                 "through cuDNN; use implementation=2");
+        return false;
+    }
+    return true;
+}
+
+bool cu_supports_layer(const ur_backend *be, const ur_layer *l, char *why, size_t size)
+{
+    switch (kind_of(l)) {
+    case K_INPUT:
+    case K_DENSE:
+    case K_DROPOUT:
+        return true;
+    case K_FLATTEN: {
+        const int *df = cu_option(l, "data_format");
+        if (df && *df == 1) {
+            snprintf(why, size, "Flatten with data_format channels_first does not run on the "
+                     "GPU yet");
+            return false;
+        }
+        return true;
+    }
+    case K_LSTM:
+    case K_GRU:
+    case K_SIMPLE:
+        return rnn_supported(l, why, size);
+    case K_BIDIR:
+        if (!l->inner[0] || !l->inner[1]) {
+            snprintf(why, size, "the wrapped layer is missing");
+            return false;
+        }
+        return rnn_supported(l->inner[0], why, size) && rnn_supported(l->inner[1], why, size);
+    default:
+        snprintf(why, size, "no GPU implementation of %s yet (GPU layers: Dense, LSTM, GRU, "
+                 "SimpleRNN, Bidirectional, Dropout, Flatten)",
+                 l->kind ? l->kind->class_name : "this layer");
+        return false;
+    }
+}
+
+const char *cu_layer_path(const ur_backend *be, const ur_layer *l)
+{
+    switch (kind_of(l)) {
+    case K_LSTM:
+    case K_GRU:
+    case K_SIMPLE:
+    case K_BIDIR: return "cudnn";
+    case K_DENSE: return "cublas";
+    case K_INPUT: return "none";
+    default: return "cuda";
+    }
+}
+
+/* ---------------------------------------------------------- cuDNN plans */
+
+struct cu_rnn_plan {
+    cu_rnn_plan *next;
+    const ur_layer *l;       /* the (inner) recurrent layer */
+    int64_t B, T, I, U;
+    int G;
+    cudnnRNNDescriptor_t rnn;
+    cudnnRNNDataDescriptor_t xd, yd;
+    cudnnTensorDescriptor_t hd;
+    size_t ws_bytes, work_bytes, reserve_bytes;
+    cuk_rnn_map map;
+    bool dropout_applied;    /* by the last forward */
+};
+
+static void plan_free(cu_rnn_plan *p)
+{
+    if (p->rnn)
+        cudnnDestroyRNNDescriptor(p->rnn);
+    if (p->xd)
+        cudnnDestroyRNNDataDescriptor(p->xd);
+    if (p->yd)
+        cudnnDestroyRNNDataDescriptor(p->yd);
+    if (p->hd)
+        cudnnDestroyTensorDescriptor(p->hd);
+    free(p);
+}
+
+void cu_plans_free(cu_backend *cb)
+{
+    while (cb->plans) {
+        cu_rnn_plan *n = cb->plans->next;
+        plan_free(cb->plans);
+        cb->plans = n;
+    }
+}
+
+static ur_status plan_build(cu_backend *cb, cu_rnn_plan *p, ur_ctx *ctx)
+{
+    const ur_rnn_cfg *c = UR_CFG(p->l, ur_rnn_cfg);
+    int k = kind_of(p->l);
+    cudnnRNNMode_t mode = k == K_LSTM ? CUDNN_LSTM
+                        : k == K_GRU ? CUDNN_GRU
+                        : c->activation == UR_ACT_RELU ? CUDNN_RNN_RELU : CUDNN_RNN_TANH;
+    cudnnRNNBiasMode_t bias = !c->use_bias ? CUDNN_RNN_NO_BIAS
+                            : k == K_GRU ? CUDNN_RNN_DOUBLE_BIAS : CUDNN_RNN_SINGLE_INP_BIAS;
+    int64_t B = p->B, T = p->T, I = p->I, U = p->U;
+    CU_DNN(cb, ctx, cudnnCreateRNNDescriptor(&p->rnn));
+    CU_DNN(cb, ctx, cudnnSetRNNDescriptor_v8(
+                        p->rnn, CUDNN_RNN_ALGO_STANDARD, mode, bias, CUDNN_UNIDIRECTIONAL,
+                        CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT, CUDNN_DATA_FLOAT,
+                        cb->exact ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION,
+                        (int32_t)I, (int32_t)U, (int32_t)U, 1, cb->nodrop,
+                        CUDNN_RNN_PADDED_IO_ENABLED));
+    int32_t *lens = malloc((size_t)B * sizeof(int32_t));
+    if (!lens)
+        return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory");
+    for (int64_t b = 0; b < B; b++)
+        lens[b] = (int32_t)T;
+    float fill = 0.0f;
+    cudnnStatus_t s1 = cudnnCreateRNNDataDescriptor(&p->xd), s2 = cudnnCreateRNNDataDescriptor(&p->yd);
+    if (s1 == CUDNN_STATUS_SUCCESS)
+        s1 = cudnnSetRNNDataDescriptor(p->xd, CUDNN_DATA_FLOAT,
+                                       CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED, (int)T, (int)B,
+                                       (int)I, lens, &fill);
+    if (s2 == CUDNN_STATUS_SUCCESS)
+        s2 = cudnnSetRNNDataDescriptor(p->yd, CUDNN_DATA_FLOAT,
+                                       CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED, (int)T, (int)B,
+                                       (int)U, lens, &fill);
+    free(lens);
+    CU_DNN(cb, ctx, s1);
+    CU_DNN(cb, ctx, s2);
+    CU_DNN(cb, ctx, cudnnCreateTensorDescriptor(&p->hd));
+    int dims[3] = {1, (int)B, (int)U}, strides[3] = {(int)(B * U), (int)U, 1};
+    CU_DNN(cb, ctx, cudnnSetTensorNdDescriptor(p->hd, CUDNN_DATA_FLOAT, 3, dims, strides));
+    CU_DNN(cb, ctx, cudnnGetRNNWeightSpaceSize(cb->dnn, p->rnn, &p->ws_bytes));
+    CU_DNN(cb, ctx, cudnnGetRNNTempSpaceSizes(cb->dnn, p->rnn, CUDNN_FWD_MODE_TRAINING, p->xd,
+                                              &p->work_bytes, &p->reserve_bytes));
+
+    /* where every gate's matrix and bias lie in the weight space */
+    cuk_rnn_map *m = &p->map;
+    memset(m, 0, sizeof *m);
+    m->G = p->G;
+    m->I = I;
+    m->U = U;
+    static const int gru_ids[3] = {1, 0, 2}; /* Keras z, r, h -> cuDNN r, z, h */
+    for (int g = 0; g < p->G; g++)
+        m->id[g] = k == K_GRU ? gru_ids[g] : g;
+    m->n_bias_rows = !c->use_bias ? 0 : k == K_GRU ? 2 : 1;
+    void *ws = NULL;
+    CU_CHECK(cb, ctx, cudaMalloc(&ws, p->ws_bytes));
+    cudnnTensorDescriptor_t md = NULL, bd = NULL;
+    cudnnStatus_t st = cudnnCreateTensorDescriptor(&md);
+    if (st == CUDNN_STATUS_SUCCESS)
+        st = cudnnCreateTensorDescriptor(&bd);
+    for (int id = 0; id < 2 * p->G && st == CUDNN_STATUS_SUCCESS; id++) {
+        void *ma = NULL, *ba = NULL;
+        st = cudnnGetRNNWeightParams(cb->dnn, p->rnn, 0, p->ws_bytes, ws, id, md, &ma, bd, &ba);
+        m->woff[id] = ma ? ((char *)ma - (char *)ws) / 4 : -1;
+        m->boff[id] = ba ? ((char *)ba - (char *)ws) / 4 : -1;
+    }
+    if (md)
+        cudnnDestroyTensorDescriptor(md);
+    if (bd)
+        cudnnDestroyTensorDescriptor(bd);
+    cudaFree(ws);
+    CU_DNN(cb, ctx, st);
+    for (int id = 0; id < 2 * p->G; id++) {
+        bool need_b = (m->n_bias_rows >= 1 && id < p->G) || (m->n_bias_rows == 2 && id >= p->G);
+        if (m->woff[id] < 0 || (need_b && m->boff[id] < 0))
+            return cu_fail(cb, ctx, UR_ERR_INTERNAL, "cuDNN placed no %s for linLayerID %d of "
+                           "layer '%s'", m->woff[id] < 0 ? "matrix" : "bias", id, p->l->name);
+    }
+    return UR_OK;
+}
+
+static ur_status plan_get(cu_backend *cb, const ur_layer *l, int64_t B, int64_t T, int64_t I,
+                          cu_rnn_plan **out, ur_ctx *ctx)
+{
+    for (cu_rnn_plan *p = cb->plans; p; p = p->next)
+        if (p->l == l && p->B == B && p->T == T && p->I == I) {
+            *out = p;
+            return UR_OK;
+        }
+    cu_rnn_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory");
+    p->l = l;
+    p->B = B;
+    p->T = T;
+    p->I = I;
+    p->U = UR_CFG(l, ur_rnn_cfg)->units;
+    p->G = kind_of(l) == K_LSTM ? 4 : kind_of(l) == K_GRU ? 3 : 1;
+    ur_status st = plan_build(cb, p, ctx);
+    if (st) {
+        plan_free(p);
+        return st;
+    }
+    p->next = cb->plans;
+    cb->plans = p;
+    *out = p;
+    return UR_OK;
+}
+
+/* ---------------------------------------------------------- the core */
+
+/* One direction's buffers inside a layer's cache. */
+typedef struct rnn_core {
+    cu_rnn_plan *plan;
+    const ur_layer *l;
+    float *ws, *dws, *reserve, *xs, *mask, *dx, *y, *dy, *hy, *cy, *dhy, *dcy, *dhx, *dcx;
+} rnn_core;
+
+static void *carve_bytes(char **cur, size_t bytes)
+{
+    void *p = *cur;
+    *cur = (char *)((uintptr_t)*cur + ((bytes + 255) & ~(size_t)255));
+    return p;
+}
+
+static size_t core_carve(const cu_rnn_plan *p, char *base, rnn_core *rc)
+{
+    int64_t B = p->B, T = p->T, I = p->I, U = p->U;
+    char *cur = base;
+    rnn_core tmp;
+    if (!rc)
+        rc = &tmp;
+    rc->ws = carve_bytes(&cur, p->ws_bytes);
+    rc->dws = carve_bytes(&cur, p->ws_bytes);
+    rc->reserve = carve_bytes(&cur, p->reserve_bytes);
+    rc->xs = carve_bytes(&cur, (size_t)(B * T * I) * 4);
+    rc->mask = carve_bytes(&cur, (size_t)(B * I) * 4);
+    rc->dx = carve_bytes(&cur, (size_t)(B * T * I) * 4);
+    rc->y = carve_bytes(&cur, (size_t)(B * T * U) * 4);
+    rc->dy = carve_bytes(&cur, (size_t)(B * T * U) * 4);
+    rc->hy = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->cy = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->dhy = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->dcy = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->dhx = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->dcx = carve_bytes(&cur, (size_t)(B * U) * 4);
+    return (size_t)((uintptr_t)cur - (uintptr_t)base);
+}
+
+/* Keras weights of the recurrent layer: kernel, recurrent_kernel[, bias],
+ * at w[0..n) (the layer's own, or one half of a Bidirectional's). */
+typedef struct rnn_weights {
+    const ur_weight *w;
+} rnn_weights;
+
+static float *wdata(const cu_backend *cb, const ur_weight *w) { return cb->params + w->offset; }
+static float *wgrad(const cu_backend *cb, const ur_weight *w)
+{
+    return w->trainable ? cb->grads + w->offset : NULL;
+}
+
+/* Forward of one direction: x (B, T, I) in input order; hx, cx may be NULL
+ * (zeros). Leaves y (processing order), hy, cy in the core. */
+static ur_status core_forward(cu_backend *cb, rnn_core *rc, const ur_weight *w, const float *x,
+                              const float *hx, const float *cx, const ur_pass *p)
+{
+    cu_rnn_plan *pl = rc->plan;
+    const ur_rnn_cfg *c = UR_CFG(rc->l, ur_rnn_cfg);
+    ur_ctx *ctx = p->ctx;
+    int64_t B = pl->B, T = pl->T, I = pl->I;
+    bool bias = pl->map.n_bias_rows > 0;
+    CU_KERNEL(cb, ctx, cuk_rnn_pack(cu_s(cb), &pl->map, rc->ws, wdata(cb, &w[0]),
+                                    wdata(cb, &w[1]), bias ? wdata(cb, &w[2]) : NULL));
+    /* the input dropout mask: drawn on the host from the run's generator,
+     * exactly as the CPU draws it (one (B, I) mask per sequence) */
+    pl->dropout_applied = p->training && c->dropout > 0.0 && c->dropout < 1.0;
+    if (pl->dropout_applied) {
+        float *hm = malloc((size_t)(B * I) * sizeof(float));
+        if (!hm)
+            return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory for a dropout mask");
+        cb->host->dropout_mask(p->rng, (float)c->dropout, hm, B * I);
+        cudaError_t e = cudaMemcpyAsync(rc->mask, hm, (size_t)(B * I) * 4, cudaMemcpyHostToDevice,
+                                        cb->stream);
+        if (e == cudaSuccess)
+            e = cudaStreamSynchronize(cb->stream); /* hm is freed next */
+        free(hm);
+        CU_CHECK(cb, ctx, e);
+    }
+    CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), rc->xs, x, pl->dropout_applied ? rc->mask : NULL,
+                                    B, T, I, c->go_backwards, false));
+    void *work;
+    ur_status st = cu_workspace(cb, pl->work_bytes, &work, ctx);
+    if (st)
+        return st;
+    bool lstm = pl->G == 4;
+    CU_DNN(cb, ctx, cudnnRNNForward(cb->dnn, pl->rnn, CUDNN_FWD_MODE_TRAINING, NULL, pl->xd,
+                                    rc->xs, pl->yd, rc->y, pl->hd, hx, rc->hy, pl->hd,
+                                    lstm ? cx : NULL, lstm ? rc->cy : NULL, pl->ws_bytes, rc->ws,
+                                    pl->work_bytes, work, pl->reserve_bytes, rc->reserve));
+    return UR_OK;
+}
+
+/* Backward of one direction from rc->dy, dhy, dcy (filled by the caller):
+ * accumulates into the Keras weight gradients, dx_acc (input order), and
+ * dhx_acc/dcx_acc (initial states) where those are not NULL. */
+static ur_status core_backward(cu_backend *cb, rnn_core *rc, const ur_weight *w, const float *hx,
+                               const float *cx, float *dx_acc, float *dhx_acc, float *dcx_acc,
+                               ur_ctx *ctx)
+{
+    cu_rnn_plan *pl = rc->plan;
+    const ur_rnn_cfg *c = UR_CFG(rc->l, ur_rnn_cfg);
+    int64_t B = pl->B, T = pl->T, I = pl->I, U = pl->U;
+    bool lstm = pl->G == 4, bias = pl->map.n_bias_rows > 0;
+    void *work;
+    ur_status st = cu_workspace(cb, pl->work_bytes, &work, ctx);
+    if (st)
+        return st;
+    CU_DNN(cb, ctx, cudnnRNNBackwardData_v8(cb->dnn, pl->rnn, NULL, pl->yd, rc->y, rc->dy, pl->xd,
+                                            rc->dx, pl->hd, hx, rc->dhy, rc->dhx, pl->hd,
+                                            lstm ? cx : NULL, lstm ? rc->dcy : NULL,
+                                            lstm ? rc->dcx : NULL, pl->ws_bytes, rc->ws,
+                                            pl->work_bytes, work, pl->reserve_bytes,
+                                            rc->reserve));
+    CU_CHECK(cb, ctx, cudaMemsetAsync(rc->dws, 0, pl->ws_bytes, cb->stream));
+    CU_DNN(cb, ctx, cudnnRNNBackwardWeights_v8(cb->dnn, pl->rnn, CUDNN_WGRAD_MODE_ADD, NULL, pl->xd,
+                                               rc->xs, pl->hd, hx, pl->yd, rc->y, pl->ws_bytes,
+                                               rc->dws, pl->work_bytes, work, pl->reserve_bytes,
+                                               rc->reserve));
+    if (wgrad(cb, &w[0]))
+        CU_KERNEL(cb, ctx, cuk_rnn_unpack_add(cu_s(cb), &pl->map, rc->dws, wgrad(cb, &w[0]),
+                                              wgrad(cb, &w[1]), bias ? wgrad(cb, &w[2]) : NULL));
+    if (dx_acc)
+        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), dx_acc, rc->dx,
+                                        pl->dropout_applied ? rc->mask : NULL, B, T, I,
+                                        c->go_backwards, true));
+    if (dhx_acc)
+        CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), dhx_acc, rc->dhx, B * U));
+    if (lstm && dcx_acc)
+        CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), dcx_acc, rc->dcx, B * U));
+    return UR_OK;
+}
+
+/* Zeroes the gradient inputs of a core before the caller fills them. */
+static ur_status core_zero_grads(cu_backend *cb, rnn_core *rc, ur_ctx *ctx)
+{
+    cu_rnn_plan *pl = rc->plan;
+    size_t bu = (size_t)(pl->B * pl->U) * 4;
+    CU_CHECK(cb, ctx, cudaMemsetAsync(rc->dy, 0, (size_t)(pl->B * pl->T * pl->U) * 4, cb->stream));
+    CU_CHECK(cb, ctx, cudaMemsetAsync(rc->dhy, 0, bu, cb->stream));
+    CU_CHECK(cb, ctx, cudaMemsetAsync(rc->dcy, 0, bu, cb->stream));
+    return UR_OK;
+}
+
+/* --------------------------------------------------- recurrent layers */
+
+static ur_status copy_dev(cu_backend *cb, void *dst, const void *src, size_t bytes, ur_ctx *ctx)
+{
+    if (bytes)
+        CU_CHECK(cb, ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, cb->stream));
+    return UR_OK;
+}
+
+static ur_status check_no_mask(cu_backend *cb, const ur_layer *l, const ur_pass *p)
+{
+    if (p->in_mask[0])
+        return cu_fail(cb, p->ctx, UR_ERR_UNSUPPORTED,
+                       "masked sequences do not run on the GPU yet (layer '%s')", l->name);
+    return UR_OK;
+}
+
+static size_t rnn_cache_size(cu_backend *cb, const ur_layer *l, const ur_shape *in, ur_ctx *ctx)
+{
+    cu_rnn_plan *p;
+    if (plan_get(cb, l, in[0].dim[0], in[0].dim[1], in[0].dim[2], &p, ctx))
+        return 0;
+    return core_carve(p, NULL, NULL);
+}
+
+static ur_status rnn_setup(cu_backend *cb, const ur_layer *l, const ur_tensor *x, char *cache,
+                           rnn_core *rc, ur_ctx *ctx)
+{
+    ur_status st = plan_get(cb, l, x->dim[0], x->dim[1], x->dim[2], &rc->plan, ctx);
+    if (st)
+        return st;
+    rc->l = l;
+    core_carve(rc->plan, cache, rc);
+    return UR_OK;
+}
+
+static ur_status rnn_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
+    rnn_core rc;
+    ur_status st = check_no_mask(cb, l, p);
+    if (!st)
+        st = rnn_setup(cb, l, &p->in[0], p->cache, &rc, p->ctx);
+    if (st)
+        return st;
+    bool given = p->n_in > 1;
+    st = core_forward(cb, &rc, l->weights, p->in[0].data, given ? p->in[1].data : NULL,
+                      given && rc.plan->G == 4 ? p->in[2].data : NULL, p);
+    if (st)
+        return st;
+    size_t bu = (size_t)(rc.plan->B * rc.plan->U) * 4;
+    if (c->return_sequences)
+        st = copy_dev(cb, p->out[0].data, rc.y, bu * (size_t)rc.plan->T, p->ctx);
+    else
+        st = copy_dev(cb, p->out[0].data, rc.hy, bu, p->ctx);
+    if (!st && c->return_state) {
+        st = copy_dev(cb, p->out[1].data, rc.hy, bu, p->ctx);
+        if (!st && rc.plan->G == 4)
+            st = copy_dev(cb, p->out[2].data, rc.cy, bu, p->ctx);
+    }
+    return st;
+}
+
+static ur_status rnn_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
+    rnn_core rc;
+    ur_status st = rnn_setup(cb, l, &p->in[0], p->cache, &rc, p->ctx);
+    if (!st)
+        st = core_zero_grads(cb, &rc, p->ctx);
+    if (st)
+        return st;
+    ur_ctx *ctx = p->ctx;
+    int64_t BU = rc.plan->B * rc.plan->U;
+    if (p->dout[0].data) {
+        if (c->return_sequences)
+            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dy, p->dout[0].data, BU * rc.plan->T));
+        else
+            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dhy, p->dout[0].data, BU));
+    }
+    if (c->return_state) {
+        if (p->dout[1].data)
+            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dhy, p->dout[1].data, BU));
+        if (rc.plan->G == 4 && p->dout[2].data)
+            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dcy, p->dout[2].data, BU));
+    }
+    bool given = p->n_in > 1;
+    return core_backward(cb, &rc, l->weights, given ? p->in[1].data : NULL,
+                         given && rc.plan->G == 4 ? p->in[2].data : NULL, p->din[0].data,
+                         given ? p->din[1].data : NULL,
+                         given && rc.plan->G == 4 ? p->din[2].data : NULL, ctx);
+}
+
+/* ------------------------------------------------------ Bidirectional */
+
+/* merge_mode: -1 none, 0 concat, 1 sum, 2 mul, 3 ave (bidirectional.c) */
+static int merge_mode(const ur_layer *l)
+{
+    const int *m = cu_option(l, "merge_mode");
+    return m ? *m : 0;
+}
+
+static size_t bidir_cache_size(cu_backend *cb, const ur_layer *l, const ur_shape *in,
+                               ur_ctx *ctx)
+{
+    size_t a = rnn_cache_size(cb, l->inner[0], in, ctx);
+    size_t b = rnn_cache_size(cb, l->inner[1], in, ctx);
+    return a && b ? a + b : 0;
+}
+
+static ur_status bidir_setup(cu_backend *cb, const ur_layer *l, const ur_pass *p, rnn_core *rc)
+{
+    cu_rnn_plan *p0;
+    ur_status st = plan_get(cb, l->inner[0], p->in[0].dim[0], p->in[0].dim[1], p->in[0].dim[2],
+                            &p0, p->ctx);
+    if (st)
+        return st;
+    size_t first = core_carve(p0, NULL, NULL);
+    st = rnn_setup(cb, l->inner[0], &p->in[0], p->cache, &rc[0], p->ctx);
+    if (!st)
+        st = rnn_setup(cb, l->inner[1], &p->in[0], (char *)p->cache + first, &rc[1], p->ctx);
+    return st;
+}
+
+static ur_status bidir_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_rnn_cfg *c = UR_CFG(l->inner[0], ur_rnn_cfg);
+    rnn_core rc[2];
+    ur_status st = check_no_mask(cb, l, p);
+    if (!st)
+        st = bidir_setup(cb, l, p, rc);
+    if (st)
+        return st;
+    ur_ctx *ctx = p->ctx;
+    int ns = rc[0].plan->G == 4 ? 2 : 1, nw = l->inner[0]->n_weights;
+    bool given = p->n_in > 1;
+    for (int d = 0; d < 2 && !st; d++)
+        st = core_forward(cb, &rc[d], l->weights + d * nw, p->in[0].data,
+                          given ? p->in[1 + d * ns].data : NULL,
+                          given && ns == 2 ? p->in[2 + d * ns].data : NULL, p);
+    if (st)
+        return st;
+    int64_t B = rc[0].plan->B, T = c->return_sequences ? rc[0].plan->T : 1, U = rc[0].plan->U;
+    const float *y0 = c->return_sequences ? rc[0].y : rc[0].hy;
+    const float *y1 = c->return_sequences ? rc[1].y : rc[1].hy;
+    int mode = merge_mode(l), k = 1;
+    if (mode < 0) {
+        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), p->out[0].data, y0, NULL, B, T, U, false, false));
+        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), p->out[1].data, y1, NULL, B, T, U,
+                                        c->return_sequences, false));
+        k = 2;
+    } else {
+        CU_KERNEL(cb, ctx, cuk_merge(cu_s(cb), mode, p->out[0].data, y0, y1, B, T, U,
+                                     c->return_sequences));
+    }
+    if (c->return_state)
+        for (int d = 0; d < 2 && !st; d++) {
+            st = copy_dev(cb, p->out[k++].data, rc[d].hy, (size_t)(B * U) * 4, ctx);
+            if (!st && ns == 2)
+                st = copy_dev(cb, p->out[k++].data, rc[d].cy, (size_t)(B * U) * 4, ctx);
+        }
+    return st;
+}
+
+static ur_status bidir_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_rnn_cfg *c = UR_CFG(l->inner[0], ur_rnn_cfg);
+    rnn_core rc[2];
+    ur_status st = bidir_setup(cb, l, p, rc);
+    for (int d = 0; d < 2 && !st; d++)
+        st = core_zero_grads(cb, &rc[d], p->ctx);
+    if (st)
+        return st;
+    ur_ctx *ctx = p->ctx;
+    int ns = rc[0].plan->G == 4 ? 2 : 1, nw = l->inner[0]->n_weights;
+    int64_t B = rc[0].plan->B, T = c->return_sequences ? rc[0].plan->T : 1, U = rc[0].plan->U;
+    const float *y0 = c->return_sequences ? rc[0].y : rc[0].hy;
+    const float *y1 = c->return_sequences ? rc[1].y : rc[1].hy;
+    float *g0 = c->return_sequences ? rc[0].dy : rc[0].dhy;
+    float *g1 = c->return_sequences ? rc[1].dy : rc[1].dhy;
+    int mode = merge_mode(l), k = 1;
+    if (mode < 0) {
+        if (p->dout[0].data)
+            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), g0, p->dout[0].data, B * T * U));
+        if (p->dout[1].data)
+            CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), g1, p->dout[1].data, NULL, B, T, U,
+                                            c->return_sequences, true));
+        k = 2;
+    } else if (p->dout[0].data) {
+        CU_KERNEL(cb, ctx, cuk_merge_backward(cu_s(cb), mode, p->dout[0].data, y0, y1, g0, g1, B,
+                                              T, U, c->return_sequences));
+    }
+    if (c->return_state)
+        for (int d = 0; d < 2; d++)
+            for (int j = 0; j < ns; j++, k++)
+                if (p->dout[k].data)
+                    CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), j == 0 ? rc[d].dhy : rc[d].dcy,
+                                               p->dout[k].data, B * U));
+    bool given = p->n_in > 1;
+    for (int d = 0; d < 2 && !st; d++)
+        st = core_backward(cb, &rc[d], l->weights + d * nw,
+                           given ? p->in[1 + d * ns].data : NULL,
+                           given && ns == 2 ? p->in[2 + d * ns].data : NULL, p->din[0].data,
+                           given ? p->din[1 + d * ns].data : NULL,
+                           given && ns == 2 ? p->din[2 + d * ns].data : NULL, ctx);
+    return st;
+}
+
+/* ---------------------------------------------------------------- Dense */
+
+static ur_status dense_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_tensor *x = &p->in[0];
+    int64_t I = x->dim[x->rank - 1], U = *(const int64_t *)cu_option(l, "units");
+    int64_t N = cu_numel(x) / I;
+    ur_activation act = *(const ur_activation *)cu_option(l, "activation");
+    bool bias = l->n_weights > 1;
+    float *Y = p->out[0].data;
+    ur_ctx *ctx = p->ctx;
+    if (bias)
+        CU_KERNEL(cb, ctx, cuk_fill_rows(cu_s(cb), Y, wdata(cb, &l->weights[1]), N, U));
+    /* row-major Y (N, U) = X (N, I) K (I, U): column-major Yᵀ = Kᵀ Xᵀ */
+    float one = 1.0f, beta = bias ? 1.0f : 0.0f;
+    CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)U, (int)N, (int)I, &one,
+                                 wdata(cb, &l->weights[0]), (int)U, x->data, (int)I, &beta, Y,
+                                 (int)U));
+    CU_KERNEL(cb, ctx, cuk_act_forward(cu_s(cb), (int)act, Y, N * U, U));
+    return UR_OK;
+}
+
+static ur_status dense_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data)
+        return UR_OK;
+    const ur_tensor *x = &p->in[0];
+    int64_t I = x->dim[x->rank - 1], U = *(const int64_t *)cu_option(l, "units");
+    int64_t N = cu_numel(x) / I;
+    ur_activation act = *(const ur_activation *)cu_option(l, "activation");
+    float *dZ = p->cache;
+    ur_ctx *ctx = p->ctx;
+    CU_KERNEL(cb, ctx, cuk_act_backward(cu_s(cb), (int)act, p->out[0].data, p->dout[0].data, dZ,
+                                        N * U, U));
+    float one = 1.0f;
+    const ur_weight *wk = &l->weights[0];
+    /* dK (I, U) += Xᵀ dZ: column-major dKᵀ (U, I) += dZᵀ (U, N) X (N, I) */
+    if (wgrad(cb, wk))
+        CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_T, (int)U, (int)I, (int)N,
+                                     &one, dZ, (int)U, x->data, (int)I, &one, wgrad(cb, wk),
+                                     (int)U));
+    if (l->n_weights > 1 && wgrad(cb, &l->weights[1]))
+        CU_KERNEL(cb, ctx, cuk_col_sums_add(cu_s(cb), wgrad(cb, &l->weights[1]), dZ, N, U));
+    /* dX (N, I) += dZ Kᵀ: column-major dXᵀ (I, N) += K (I, U) dZᵀ (U, N) */
+    if (p->din[0].data)
+        CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)I, (int)N, (int)U,
+                                     &one, wdata(cb, wk), (int)U, dZ, (int)U, &one,
+                                     p->din[0].data, (int)I));
+    return UR_OK;
+}
+
+/* ------------------------------------------------- Dropout and Flatten */
+
+/* Dropout: the keep mask is drawn on the host from the run's generator, as
+ * the CPU draws it, and kept in the cache (ones when none was applied). */
+static ur_status dropout_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    int64_t n = cu_numel(&p->in[0]);
+    double rate = *(const double *)cu_option(l, "rate");
+    float *mask = p->cache;
+    ur_ctx *ctx = p->ctx;
+    if (p->training && p->rng && rate > 0.0 && rate < 1.0) {
+        float *hm = malloc((size_t)n * sizeof(float) + 1);
+        if (!hm)
+            return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory for a dropout mask");
+        cb->host->dropout_mask(p->rng, (float)rate, hm, n);
+        cudaError_t e = cudaMemcpyAsync(mask, hm, (size_t)n * 4, cudaMemcpyHostToDevice,
+                                        cb->stream);
+        if (e == cudaSuccess)
+            e = cudaStreamSynchronize(cb->stream);
+        free(hm);
+        CU_CHECK(cb, ctx, e);
+        CU_KERNEL(cb, ctx, cuk_mul(cu_s(cb), p->out[0].data, p->in[0].data, mask, n));
+        return UR_OK;
+    }
+    CU_KERNEL(cb, ctx, cuk_fill(cu_s(cb), mask, 1.0f, n));
+    return copy_dev(cb, p->out[0].data, p->in[0].data, (size_t)n * 4, ctx);
+}
+
+/* dx += dy * mask */
+static ur_status dropout_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data || !p->din[0].data)
+        return UR_OK;
+    CU_KERNEL(cb, p->ctx, cuk_mul_add(cu_s(cb), p->din[0].data, p->dout[0].data, p->cache,
+                                      cu_numel(&p->in[0])));
+    return UR_OK;
+}
+
+static ur_status flatten_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    return copy_dev(cb, p->out[0].data, p->in[0].data, (size_t)cu_numel(&p->in[0]) * 4,
+                    p->ctx);
+}
+
+static ur_status flatten_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data || !p->din[0].data)
+        return UR_OK;
+    CU_KERNEL(cb, p->ctx, cuk_add(cu_s(cb), p->din[0].data, p->dout[0].data,
+                                  cu_numel(&p->in[0])));
+    return UR_OK;
+}
+
+/* ------------------------------------------------------------- dispatch */
+
+size_t cu_cache_size(const ur_backend *be, const ur_layer *l, const ur_shape *in, int n_in)
+{
+    cu_backend *cb = cu_of(be);
+    switch (kind_of(l)) {
+    case K_LSTM:
+    case K_GRU:
+    case K_SIMPLE: return rnn_cache_size(cb, l, in, NULL);
+    case K_BIDIR: return bidir_cache_size(cb, l, in, NULL);
+    case K_DENSE: {
+        int64_t U = *(const int64_t *)cu_option(l, "units");
+        int64_t rows = cu_shape_numel(&in[0]) / in[0].dim[in[0].rank - 1];
+        return (size_t)(rows * U) * 4;
+    }
+    case K_DROPOUT: return (size_t)(cu_shape_numel(&in[0])) * 4;
+    default: return 0;
+    }
+}
+
+ur_status cu_forward(const ur_backend *be, ur_layer *l, ur_pass *p)
+{
+    cu_backend *cb = cu_of(be);
+    ur_status st = cu_pending(cb, p->ctx);
+    if (st)
+        return st;
+    switch (kind_of(l)) {
+    case K_LSTM:
+    case K_GRU:
+    case K_SIMPLE: return rnn_forward(cb, l, p);
+    case K_BIDIR: return bidir_forward(cb, l, p);
+    case K_DENSE: return dense_forward(cb, l, p);
+    case K_DROPOUT: return dropout_forward(cb, l, p);
+    case K_FLATTEN: return flatten_forward(cb, l, p);
+    default:
+        return cu_fail(cb, p->ctx, UR_ERR_UNSUPPORTED, "%s does not run on %s",
+                       l->kind ? l->kind->class_name : "?", cb->name);
+    }
+}
+
+ur_status cu_backward(const ur_backend *be, ur_layer *l, ur_pass *p)
+{
+    cu_backend *cb = cu_of(be);
+    ur_status st = cu_pending(cb, p->ctx);
+    if (st)
+        return st;
+    switch (kind_of(l)) {
+    case K_LSTM:
+    case K_GRU:
+    case K_SIMPLE: return rnn_backward(cb, l, p);
+    case K_BIDIR: return bidir_backward(cb, l, p);
+    case K_DENSE: return dense_backward(cb, l, p);
+    case K_DROPOUT: return dropout_backward(cb, l, p);
+    case K_FLATTEN: return flatten_backward(cb, l, p);
+    default:
+        return cu_fail(cb, p->ctx, UR_ERR_UNSUPPORTED, "%s does not run on %s",
+                       l->kind ? l->kind->class_name : "?", cb->name);
+    }
+}

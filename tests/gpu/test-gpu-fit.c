@@ -1,0 +1,178 @@
+/* test-gpu-fit.c — training on the GPU follows the CPU: the same model,
+ * data, seed and optimizer trained on both (exact FP32 mode), epoch by
+ * epoch the training and validation losses and metrics agree within 1e-3
+ * (relative); the GPU-trained weights predict the same on the CPU; the fast
+ * mode's curve stays within 5e-2. Covers LSTM + Dense with mse and adam
+ * (clipnorm), GRU + Dropout + Dense with binary cross-entropy, accuracy and
+ * rmsprop, and a Bidirectional SimpleRNN with sgd + momentum. Exits 77
+ * where no GPU is usable. */
+#include "datasets.h"
+#include "gradcheck.h"
+
+#include "gpu-test.h"
+
+#include <stdio.h>
+
+#define MAX_EPOCHS 8
+
+static int failures;
+
+typedef struct curve {
+    int epochs;
+    int n;
+    char names[8][32];
+    double v[MAX_EPOCHS][8];
+} curve;
+
+static void on_epoch(void *user, const ur_progress *p)
+{
+    curve *c = user;
+    if (c->epochs >= MAX_EPOCHS)
+        return;
+    c->n = p->n_metrics < 8 ? p->n_metrics : 8;
+    for (int i = 0; i < c->n; i++) {
+        snprintf(c->names[i], sizeof c->names[i], "%s", p->metric_names[i]);
+        c->v[c->epochs][i] = p->metric_values[i];
+    }
+    c->epochs++;
+}
+
+/* Trains json on ds on device; fills the curve and the predictions of the
+ * first validation samples (made on the CPU from the trained weights). */
+static int train(const char *json, ur_dataset *ds, const ur_fit_config *cfg, const char *device,
+                 bool exact, curve *c, float *pred, int64_t n_pred)
+{
+    ur_model *m = gc_model_from_json(json, 5);
+    if (!m)
+        return 1;
+    ur_ctx ctx = {0};
+    int rc = 0;
+    memset(c, 0, sizeof *c);
+    ur_callbacks cb = {.user = c, .on_epoch = on_epoch};
+    if (ur_model_use_device(m, device, exact, NULL, 0, &ctx) ||
+        ur_model_fit(m, cfg, &ds->train, &ds->val, &cb, &ctx) ||
+        ur_model_use_device(m, "cpu", false, NULL, 0, &ctx)) {
+        printf("FAIL: training on %s: %s\n", device, ctx.message);
+        rc = 1;
+    } else {
+        ur_tensor x = ds->val.x[0]->t;
+        x.dim[0] = n_pred;
+        ur_array *out[1] = {NULL};
+        if (ur_model_predict(m, 1, &x, 32, out, &ctx)) {
+            printf("FAIL: predict after training on %s: %s\n", device, ctx.message);
+            rc = 1;
+        } else {
+            memcpy(pred, out[0]->t.data, (size_t)ur_tensor_numel(&out[0]->t) * 4);
+            ur_array_free(out[0]);
+        }
+    }
+    ur_model_free(m);
+    return rc;
+}
+
+static void compare(const char *what, const curve *cpu, const curve *gpu, double tol)
+{
+    if (cpu->epochs != gpu->epochs || cpu->n != gpu->n) {
+        printf("FAIL: %s: %d epochs x %d values on the CPU, %d x %d on the GPU\n", what,
+               cpu->epochs, cpu->n, gpu->epochs, gpu->n);
+        failures++;
+        return;
+    }
+    for (int e = 0; e < cpu->epochs; e++)
+        for (int i = 0; i < cpu->n; i++) {
+            double a = cpu->v[e][i], b = gpu->v[e][i];
+            double err = fabs(a - b) / fmax(1e-6, fabs(a));
+            if (!(err <= tol)) {
+                printf("FAIL: %s: epoch %d %s: CPU %.8g, GPU %.8g (relative %.2g > %.0e)\n",
+                       what, e + 1, cpu->names[i], a, b, err, tol);
+                failures++;
+            } else if (getenv("GPU_TEST_VERBOSE")) {
+                printf("  %s: epoch %d %s: CPU %.8g GPU %.8g\n", what, e + 1, cpu->names[i], a,
+                       b);
+            }
+        }
+}
+
+static void check(const char *what, const char *json, const char *data, const ur_fit_config *cfg)
+{
+    ur_ctx ctx = {0};
+    ur_dataset *ds = ur_dataset_synthetic(data, 3, &ctx);
+    if (!ds) {
+        printf("FAIL: %s: %s\n", what, ctx.message);
+        failures++;
+        return;
+    }
+    int64_t n_pred = 16;
+    int64_t out_row = 1;
+    float pc[64], pg[64], pf[64];
+    curve cpu, gpu, fast;
+    if (train(json, ds, cfg, "cpu", true, &cpu, pc, n_pred) ||
+        train(json, ds, cfg, "cuda", true, &gpu, pg, n_pred) ||
+        train(json, ds, cfg, "cuda", false, &fast, pf, n_pred)) {
+        failures++;
+    } else {
+        char label[160];
+        snprintf(label, sizeof label, "%s (exact)", what);
+        compare(label, &cpu, &gpu, 1e-3);
+        snprintf(label, sizeof label, "%s (fast)", what);
+        compare(label, &cpu, &fast, 5e-2);
+        for (int64_t i = 0; i < n_pred * out_row; i++)
+            if (!(fabs(pc[i] - pg[i]) <= 1e-3 * fmax(1.0, fabs(pc[i])))) {
+                printf("FAIL: %s: prediction %lld from GPU-trained weights %.7g, CPU-trained "
+                       "%.7g\n", what, (long long)i, pg[i], pc[i]);
+                failures++;
+                break;
+            }
+    }
+    ur_dataset_free(ds);
+}
+
+int main(void)
+{
+    gpu_test_require();
+
+    ur_fit_config cfg;
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_MSE;
+    ur_optimizer_defaults("adam", &cfg.optimizer, NULL);
+    cfg.optimizer.clipnorm = 1.0;
+    cfg.epochs = 3;
+    cfg.batch_size = 32;
+    cfg.seed = 9;
+    cfg.metric_mae = true;
+    check("LSTM adding, adam + clipnorm",
+          gc_json("{'layers': [{'class': 'Input', 'shape': [null, 2]},"
+                  "{'class': 'LSTM', 'units': 16}, {'class': 'Dense', 'units': 1}]}"),
+          "synthetic:adding?n=640&timesteps=20&val=0.1", &cfg);
+
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_BINARY_CE;
+    ur_optimizer_defaults("rmsprop", &cfg.optimizer, NULL);
+    cfg.epochs = 3;
+    cfg.batch_size = 16;
+    cfg.seed = 4;
+    cfg.metric_accuracy = true;
+    check("GRU parity, dropout, binary CE + rmsprop",
+          gc_json("{'layers': [{'class': 'Input', 'shape': [null, 1]},"
+                  "{'class': 'GRU', 'units': 12, 'dropout': 0.2},"
+                  "{'class': 'Dropout', 'rate': 0.1},"
+                  "{'class': 'Dense', 'units': 1, 'activation': 'sigmoid'}]}"),
+          "synthetic:parity?n=320&timesteps=8&val=0.1", &cfg);
+
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_MSE;
+    ur_optimizer_defaults("sgd", &cfg.optimizer, NULL);
+    cfg.optimizer.momentum = 0.9;
+    cfg.optimizer.nesterov = true;
+    cfg.epochs = 3;
+    cfg.batch_size = 32;
+    cfg.seed = 2;
+    check("Bidirectional SimpleRNN sine, sgd nesterov",
+          gc_json("{'layers': [{'class': 'Input', 'shape': [null, 1]},"
+                  "{'class': 'Bidirectional', 'merge_mode': 'ave', 'layer':"
+                  " {'class': 'SimpleRNN', 'units': 8}},"
+                  "{'class': 'Dense', 'units': 1}]}"),
+          "synthetic:sine?n=640&timesteps=16&val=0.1", &cfg);
+
+    return gpu_test_done(failures, "GPU training follows the CPU");
+}
