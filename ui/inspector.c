@@ -342,8 +342,6 @@ static void row_set_error(option_row *r, const char *message)
     }
 }
 
-static void refresh(UnrollInspector *self);
-
 /* Recurrent classes an inner layer may have: the group's classes without a
  * LAYER option of their own (SimpleRNN, LSTM, GRU). */
 static gboolean class_is_inner_recurrent(int i)
