@@ -350,6 +350,14 @@ char *unroll_document_add_layer(UnrollDocument *doc, const char *class_name, dou
     ur_value *spec = class_spec(class_name, error);
     if (!spec)
         return NULL;
+    /* a dropped node starts unwired (its missing input shows as its error
+     * until a wire is drawn); without "inputs" it would read the layer
+     * before it in the file, which is rarely the one the user means */
+    int min_in, max_in;
+    bool states;
+    ur_layer_class_inputs(ur_layer_class_find(class_name), &min_in, &max_in, &states);
+    if (min_in > 0)
+        ur_value_set(spec, "inputs", ur_value_new_array());
     char *name = unroll_document_add_spec(doc, spec, TRUE, x, y, error);
     ur_value_free(spec);
     return name;

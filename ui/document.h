@@ -60,8 +60,9 @@ int unroll_document_count_errors(UnrollDocument *doc, const char **first_layer,
  * and updates the properties; on error nothing changes and error says why. */
 
 /* Adds a layer of the catalog's class (ur_layer_class_new_spec) at canvas
- * position (x, y); the new layer's name is returned (owned by the caller)
- * and it becomes the selection. */
+ * position (x, y), unwired ("inputs": [], so it shows a missing-input error
+ * until a wire is drawn); the new layer's name is returned (owned by the
+ * caller) and it becomes the selection. */
 char *unroll_document_add_layer(UnrollDocument *doc, const char *class_name, double x, double y,
                                 GError **error);
 /* Adds a layer after `after` (a layer name; NULL: the first selected layer,

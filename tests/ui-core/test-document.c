@@ -271,6 +271,11 @@ static void test_empty(void)
     CHECK(added != NULL);
     double x, y;
     CHECK(unroll_document_get_position(doc, added, &x, &y) && x == 500 && y == 80);
+    /* dropped, it is unwired and says so */
+    const ur_layer *al = ur_graph_find(unroll_document_get_graph(doc), added);
+    CHECK(ur_layer_n_inbound(al) == 0 && ur_layer_error(al) != NULL);
+    CHECK(unroll_document_connect(doc, in, 0, added, FALSE, 0, &error)); /* (None, None, 8) */
+    CHECK(ur_layer_n_inbound(al) == 1 && ur_layer_error(al) == NULL);
     const ur_value *inner = ur_value_get(ur_layer_spec(ur_graph_find(
         unroll_document_get_graph(doc), added)), "layer");
     CHECK(inner && inner->type == UR_VALUE_OBJECT);
