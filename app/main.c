@@ -1,12 +1,19 @@
 /* main.c — the `unroll` executable: dispatches to the subcommands (summary,
- * train, predict, runs, export), prints the top-level help and version. Run bare, it is
- * meant to open the window; this build has none yet and says so. */
+ * train, predict, runs, export), prints the top-level help and version. Run
+ * bare, or with a model file (FILE.json), it opens the window when the build
+ * has one (UNROLL_HAVE_GUI) and says how to get it otherwise. */
 #include "cli-util.h"
 
 #include <string.h>
 
-/* Keep in step with project() in meson.build (tests/cli/basics.sh checks). */
-#define UNROLL_VERSION "0.1.0"
+#ifdef UNROLL_HAVE_GUI
+#include "application.h"
+#endif
+
+/* project()'s version in meson.build, passed by app/meson.build. */
+#ifndef UNROLL_VERSION
+#error "UNROLL_VERSION must be defined (app/meson.build passes the project version)"
+#endif
 
 typedef struct subcommand {
     const char *name;
@@ -27,6 +34,7 @@ static void print_help(FILE *f)
 {
     fprintf(f,
             "Usage: unroll COMMAND [ARGS...]\n"
+            "       unroll [MODEL.json]     open the window (built with -Dgui=enabled)\n"
             "       unroll --help | --version\n"
             "\n"
             "Unroll builds, trains and runs recurrent neural networks (Keras layers: LSTM,\n"
@@ -45,12 +53,35 @@ static void print_help(FILE *f)
             "      --epochs 3 --save mnist-rows.safetensors\n");
 }
 
+/* GApplication's own options (--gapplication-service, --help-gapplication):
+ * the window handles them. */
+static bool is_window_option(const char *word)
+{
+    return strncmp(word, "--gapplication", 14) == 0 || strcmp(word, "--help-gapplication") == 0;
+}
+
+static bool is_model_file(const char *word)
+{
+    size_t n = strlen(word);
+    return word[0] != '-' && n > 5 && strcmp(word + n - 5, ".json") == 0;
+}
+
+static int open_window(int argc, char **argv)
+{
+#ifdef UNROLL_HAVE_GUI
+    return unroll_application_run(argc, argv);
+#else
+    (void)argc;
+    (void)argv;
+    cli_error(NULL, "built without the window (meson -Dgui=enabled); try `unroll --help`");
+    return CLI_EXIT_FAIL;
+#endif
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        cli_error(NULL, "built without the window (meson -Dgui=enabled); try `unroll --help`");
-        return CLI_EXIT_FAIL;
-    }
+    if (argc < 2 || is_window_option(argv[1]))
+        return open_window(argc, argv);
     const char *word = argv[1];
     if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0 || strcmp(word, "help") == 0) {
         print_help(stdout);
@@ -63,6 +94,8 @@ int main(int argc, char **argv)
     for (int i = 0; subcommands[i].name; i++)
         if (strcmp(word, subcommands[i].name) == 0)
             return subcommands[i].run(argc - 2, argv + 2);
+    if (is_model_file(word))
+        return open_window(argc, argv);
 
     const char *names[8];
     int n = 0;
