@@ -566,27 +566,20 @@ static char *test_save_and_reopen(UnrollApplication *app, UnrollWindow *win)
 
 static gboolean is_file(gpointer path) { return g_file_test(path, G_FILE_TEST_IS_REGULAR); }
 
-static gboolean has_chooser(gpointer unused)
+/* The last visible toplevel of type `type` (dialogs, choosers, About). */
+static gpointer find_toplevel(GType type)
 {
-    gboolean found = FALSE;
+    gpointer found = NULL;
     GList *tops = gtk_window_list_toplevels();
     for (GList *l = tops; l; l = l->next)
-        if (GTK_IS_FILE_CHOOSER_DIALOG(l->data) && gtk_widget_get_visible(l->data))
-            found = TRUE;
-    g_list_free(tops);
-    return found;
-}
-
-static GtkDialog *find_chooser(void)
-{
-    GtkDialog *found = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (GTK_IS_FILE_CHOOSER_DIALOG(l->data) && gtk_widget_get_visible(l->data))
+        if (G_TYPE_CHECK_INSTANCE_TYPE(l->data, type) && gtk_widget_get_visible(l->data))
             found = l->data;
     g_list_free(tops);
     return found;
 }
+
+static GtkDialog *find_chooser(void) { return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG); }
+static gboolean has_chooser(gpointer unused) { return find_chooser() != NULL; }
 
 /* Save As through the file chooser: GtkFileChooserNative shows GTK's own
  * dialog where no desktop portal answers (as under Xvfb); the test fills it
@@ -756,12 +749,7 @@ static void test_shortcuts(UnrollApplication *app, UnrollWindow *win)
 
     g_action_group_activate_action(G_ACTION_GROUP(app), "about", NULL);
     pump(200);
-    AdwAboutWindow *about = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (ADW_IS_ABOUT_WINDOW(l->data) && gtk_widget_get_visible(l->data))
-            about = l->data;
-    g_list_free(tops);
+    AdwAboutWindow *about = find_toplevel(ADW_TYPE_ABOUT_WINDOW);
     CHECK(about != NULL, "app.about shows an AdwAboutWindow");
     if (about) {
         CHECK(g_strcmp0(adw_about_window_get_version(about), UNROLL_VERSION) == 0,
