@@ -40,6 +40,7 @@ struct _UnrollWindow {
     gboolean close_confirmed;
     gboolean text_focus;          /* a text field has the keyboard focus */
     GtkNativeDialog *chooser;     /* the file chooser on show, if any */
+    GtkWidget *question;          /* the unsaved-changes dialog on show (weak), if any */
 };
 
 G_DEFINE_FINAL_TYPE(UnrollWindow, unroll_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -464,6 +465,10 @@ static void discard_response(AdwMessageDialog *dialog, const char *response, gpo
     UnrollWindow *self = UNROLL_WINDOW(gtk_window_get_transient_for(GTK_WINDOW(dialog)));
     /* One answer per question, whatever emits "response" again. */
     g_signal_handlers_disconnect_by_func(dialog, discard_response, user_data);
+    if (self->question == GTK_WIDGET(dialog)) {
+        g_object_remove_weak_pointer(G_OBJECT(dialog), (gpointer *)&self->question);
+        self->question = NULL;
+    }
     if (g_strcmp0(response, "discard") == 0)
         then_run_and_free(self, next);
     else if (g_strcmp0(response, "save") == 0)
@@ -481,6 +486,12 @@ void unroll_window_confirm_discard(UnrollWindow *self, UnrollWindowThen then, gp
         then_run_and_free(self, next);
         return;
     }
+    if (self->question) {
+        /* Asked already (a second Ctrl+W or Ctrl+Q): the first question stands. */
+        gtk_window_present(GTK_WINDOW(self->question));
+        then_free(next);
+        return;
+    }
     g_autofree char *heading =
         g_strdup_printf("Save Changes to “%s”?", unroll_document_get_title(self->doc));
     GtkWidget *dialog = adw_message_dialog_new(
@@ -494,6 +505,8 @@ void unroll_window_confirm_discard(UnrollWindow *self, UnrollWindowThen then, gp
     adw_message_dialog_set_default_response(d, "save");
     adw_message_dialog_set_close_response(d, "cancel");
     g_signal_connect(dialog, "response", G_CALLBACK(discard_response), next);
+    self->question = dialog;
+    g_object_add_weak_pointer(G_OBJECT(dialog), (gpointer *)&self->question);
     gtk_window_present(GTK_WINDOW(dialog));
 }
 
@@ -1050,6 +1063,10 @@ static void unroll_window_dispose(GObject *object)
     if (self->doc)
         g_signal_handlers_disconnect_by_data(self->doc, self);
     g_signal_handlers_disconnect_by_data(gtk_recent_manager_get_default(), self);
+    if (self->question) {
+        g_object_remove_weak_pointer(G_OBJECT(self->question), (gpointer *)&self->question);
+        self->question = NULL;
+    }
     if (self->chooser)
         gtk_native_dialog_destroy(self->chooser);
     g_clear_object(&self->chooser);

@@ -842,6 +842,15 @@ static void test_quit(UnrollApplication *app, UnrollWindow *win)
     g_action_group_activate_action(G_ACTION_GROUP(app), "quit", NULL);
     pump(20);
     CHECK(find_dialog(win) != NULL, "quitting over unsaved changes asks first");
+    AdwMessageDialog *first = find_dialog(win);
+    g_action_group_activate_action(G_ACTION_GROUP(app), "quit", NULL);
+    pump(20);
+    int n_dialogs = 0;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        n_dialogs += ADW_IS_MESSAGE_DIALOG(l->data) && gtk_widget_get_visible(l->data);
+    g_list_free(tops);
+    CHECK(n_dialogs == 1 && find_dialog(win) == first, "a second Ctrl+Q asks no second time");
     answer_dialog(win, "cancel");
     CHECK(gtk_widget_get_visible(GTK_WIDGET(win)), "Cancel keeps the window");
     g_action_group_activate_action(G_ACTION_GROUP(app), "quit", NULL);
