@@ -568,6 +568,18 @@ const ur_fit_config *ur_run_fit(const ur_run *r) { return &r->fit; }
 const ur_dataset *ur_run_dataset(const ur_run *r) { return r->ds; }
 int ur_run_epoch(const ur_run *r) { return ur_trainer_epoch(r->trainer); }
 int64_t ur_run_global_step(const ur_run *r) { return ur_trainer_global_step(r->trainer); }
+ur_trainer *ur_run_trainer(const ur_run *r) { return r->trainer; }
+
+ur_status ur_run_add_event(ur_run *r, const char *kind, const char *detail_json, ur_ctx *ctx)
+{
+    if (!r->store)
+        return UR_OK;
+    ur_status st = ur_store_event(r->store, r->id, kind, ur_trainer_global_step(r->trainer),
+                                  detail_json, ctx);
+    if (st == UR_OK)
+        st = ur_store_flush(r->store, ctx);
+    return st;
+}
 
 /* Keeps the first store error; training stops at the next poll. */
 static void store_failed(ur_run *r, ur_status st, const ur_ctx *ctx)

@@ -43,6 +43,14 @@ void ur_run_free(ur_run *r);
  * every step and epoch after it is recorded. */
 ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx);
 
+/* What a window's training controller does between steps, in the thread
+ * that trains (inside a callback): the trainer, to change the learning rate
+ * (ur_trainer_set_learning_rate); and an event of the run ("pause",
+ * "resume", "lr", ... with a JSON detail or NULL) at the current step,
+ * written with the pending metric points. Without a store, no event. */
+ur_trainer *ur_run_trainer(const ur_run *r);
+ur_status ur_run_add_event(ur_run *r, const char *kind, const char *detail_json, ur_ctx *ctx);
+
 int64_t ur_run_id(const ur_run *r);                 /* 0 when not recorded */
 ur_model *ur_run_model(const ur_run *r);
 const ur_fit_config *ur_run_fit(const ur_run *r);
