@@ -14,38 +14,11 @@
 #include "json.h"
 #include "palette.h"
 #include "summary-view.h"
+#include "ui-test.h"
 
 /* The window's GResource bundle (ui/resources): linking it registers the
  * layer glyphs under /io/github/unroll/Unroll/icons. */
 GResource *unroll_get_resource(void);
-
-static int failures;
-
-#define CHECK(cond, ...)                                                            \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            failures++;                                                             \
-            g_printerr("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
-            g_printerr(__VA_ARGS__);                                                \
-            g_printerr("\n");                                                       \
-        }                                                                           \
-    } while (0)
-
-/* ------------------------------------------------------------ helpers */
-
-static gboolean wake(gpointer data)
-{
-    *(gboolean *)data = TRUE;
-    return G_SOURCE_REMOVE;
-}
-
-static void pump(int ms)
-{
-    gboolean done = FALSE;
-    g_timeout_add(ms, wake, &done);
-    while (!done)
-        g_main_context_iteration(NULL, TRUE);
-}
 
 /* A window holding widget at the given size, shown. */
 static GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
@@ -59,56 +32,15 @@ static GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
     return win;
 }
 
-static void painted(GdkFrameClock *clock, gboolean *done)
-{
-    *done = TRUE;
-}
-
-/* Runs the main loop until w's window has painted a frame (layout done). */
-static void wait_for_paint(GtkWidget *w)
-{
-    gboolean done = FALSE;
-    GdkFrameClock *clock = gtk_widget_get_frame_clock(w);
-    if (!clock)
-        return;
-    gulong id = g_signal_connect(clock, "after-paint", G_CALLBACK(painted), &done);
-    gtk_widget_queue_draw(w);
-    gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
-    while (!done && g_get_monotonic_time() < end)
-        g_main_context_iteration(NULL, FALSE) || (g_usleep(1000), TRUE);
-    g_signal_handler_disconnect(clock, id);
-}
-
 static void screenshot(GtkWidget *w, const char *name)
 {
-    const char *dir = g_getenv("UNROLL_SCREENSHOT_DIR");
-    if (!dir || !*dir)
-        return;
     /* no focused entry with its text selected in the pictures */
     gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(w)), NULL);
     pump(50);
     wait_for_paint(w);
-    g_mkdir_with_parents(dir, 0755);
-    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-    GdkPaintable *paintable = gtk_widget_paintable_new(w);
-    GtkSnapshot *snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, snapshot, width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
-    cairo_t *cr = cairo_create(surface);
-    if (node)
-        gsk_render_node_draw(node, cr);
-    cairo_destroy(cr);
-    char *file = g_strdup_printf("%s.png", name);
-    char *path = g_build_filename(dir, file, NULL);
-    cairo_status_t st = cairo_surface_write_to_png(surface, path);
-    CHECK(st == CAIRO_STATUS_SUCCESS, "writing %s: %s", path, cairo_status_to_string(st));
-    g_free(file);
-    g_free(path);
-    cairo_surface_destroy(surface);
-    if (node)
-        gsk_render_node_unref(node);
-    g_object_unref(paintable);
+    cairo_surface_t *png = write_png(w, name);
+    if (png)
+        cairo_surface_destroy(png);
 }
 
 /* Light and dark screenshots of a window's content. */

@@ -16,54 +16,13 @@
 #include "palette.h"
 #include "summary-view.h"
 #include "templates.h"
+#include "ui-test.h"
 #include "window.h"
 
 #include "json.h"
 
-static int failures;
 static const char *unroll_exe;
 static char *tmp_dir;
-
-#define CHECK(cond, ...)                                                            \
-    do {                                                                            \
-        if (!(cond)) {                                                              \
-            failures++;                                                             \
-            g_printerr("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
-            g_printerr(__VA_ARGS__);                                                \
-            g_printerr("\n");                                                       \
-        }                                                                           \
-    } while (0)
-
-/* ------------------------------------------------------------ helpers */
-
-static gboolean wake(gpointer data)
-{
-    *(gboolean *)data = TRUE;
-    return G_SOURCE_REMOVE;
-}
-
-/* Runs the main loop for ms milliseconds (layout, frames, idle handlers). */
-static void pump(int ms)
-{
-    gboolean done = FALSE;
-    g_timeout_add(ms, wake, &done);
-    while (!done)
-        g_main_context_iteration(NULL, TRUE);
-}
-
-/* Runs the main loop until cond(data) holds or timeout_ms passes. */
-static gboolean pump_until(gboolean (*cond)(gpointer), gpointer data, int timeout_ms)
-{
-    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    while (!cond(data) && g_get_monotonic_time() < end) {
-        gboolean done = FALSE;
-        guint id = g_timeout_add(10, wake, &done);
-        while (!done)
-            g_main_context_iteration(NULL, TRUE);
-        (void)id;
-    }
-    return cond(data);
-}
 
 static gboolean is_mapped(gpointer w) { return gtk_widget_get_mapped(GTK_WIDGET(w)); }
 
@@ -168,32 +127,10 @@ static char *write_temp(const char *name, const void *data, gsize len)
 /* The whole window as a PNG in $UNROLL_SCREENSHOT_DIR (nothing when unset). */
 static void screenshot(gpointer widget, const char *name)
 {
-    const char *dir = g_getenv("UNROLL_SCREENSHOT_DIR");
-    if (!dir || !*dir)
-        return;
-    g_mkdir_with_parents(dir, 0755);
-    pump(150);   /* a widget with a layout pending draws nothing */
-    GtkWidget *w = GTK_WIDGET(widget);
-    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(w);
-    GtkSnapshot *snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, snapshot, width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
-    cairo_t *cr = cairo_create(surface);
-    CHECK(node != NULL, "%s: the window draws something", name);
-    if (node)
-        gsk_render_node_draw(node, cr);
-    CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "%s: drawing: %s", name,
-          cairo_status_to_string(cairo_status(cr)));
-    cairo_destroy(cr);
-    g_autofree char *file = g_strdup_printf("%s.png", name);
-    g_autofree char *path = g_build_filename(dir, file, NULL);
-    cairo_status_t st = cairo_surface_write_to_png(surface, path);
-    CHECK(st == CAIRO_STATUS_SUCCESS, "writing %s: %s", path, cairo_status_to_string(st));
-    cairo_surface_destroy(surface);
-    if (node)
-        gsk_render_node_unref(node);
+    pump(150); /* a widget with a layout pending draws nothing */
+    cairo_surface_t *png = write_png(GTK_WIDGET(widget), name);
+    if (png)
+        cairo_surface_destroy(png);
 }
 
 /* Brings the canvas to a rest after a document change: layout, fit, frames. */

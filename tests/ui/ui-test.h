@@ -1,0 +1,105 @@
+/* ui-test.h — what the window's tests under a display share: CHECK (counts
+ * failures and goes on), running the main loop for a while or until a
+ * condition holds or a frame is painted, and a widget rendered to a PNG in
+ * $UNROLL_SCREENSHOT_DIR. One test program per file includes it. */
+#ifndef UNROLL_UI_TEST_H
+#define UNROLL_UI_TEST_H
+
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                            \
+    do {                                                                            \
+        if (!(cond)) {                                                              \
+            failures++;                                                             \
+            g_printerr("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);              \
+            g_printerr(__VA_ARGS__);                                                \
+            g_printerr("\n");                                                       \
+        }                                                                           \
+    } while (0)
+
+static inline gboolean ui_test_wake(gpointer data)
+{
+    *(gboolean *)data = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+/* Runs the main loop for ms milliseconds (layout, frames, idle handlers). */
+static inline void pump(int ms)
+{
+    gboolean done = FALSE;
+    g_timeout_add(ms, ui_test_wake, &done);
+    while (!done)
+        g_main_context_iteration(NULL, TRUE);
+}
+
+/* Runs the main loop until cond(data) holds or timeout_ms passes; returns cond. */
+static inline gboolean pump_until(gboolean (*cond)(gpointer), gpointer data, int timeout_ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    while (!cond(data) && g_get_monotonic_time() < end) {
+        gboolean done = FALSE;
+        guint id = g_timeout_add(10, ui_test_wake, &done);
+        while (!done && !cond(data))
+            g_main_context_iteration(NULL, TRUE);
+        if (!done)
+            g_source_remove(id);
+    }
+    return cond(data);
+}
+
+static inline void ui_test_painted(GdkFrameClock *clock, gboolean *done) { *done = TRUE; }
+
+/* Runs the main loop until w's window has painted a frame (layout done). */
+static inline void wait_for_paint(GtkWidget *w)
+{
+    gboolean done = FALSE;
+    GdkFrameClock *clock = gtk_widget_get_frame_clock(w);
+    if (!clock)
+        return;
+    gulong id = g_signal_connect(clock, "after-paint", G_CALLBACK(ui_test_painted), &done);
+    gtk_widget_queue_draw(w);
+    gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+    while (!done && g_get_monotonic_time() < end)
+        if (!g_main_context_iteration(NULL, FALSE))
+            g_usleep(1000);
+    g_signal_handler_disconnect(clock, id);
+}
+
+/* w as drawn now, written to $UNROLL_SCREENSHOT_DIR/<name>.png (nothing when
+ * the variable is unset). The image is returned (NULL when not written) for
+ * tests that look at its pixels; the caller destroys it. */
+static inline cairo_surface_t *write_png(GtkWidget *w, const char *name)
+{
+    const char *dir = g_getenv("UNROLL_SCREENSHOT_DIR");
+    if (!dir || !*dir)
+        return NULL;
+    g_mkdir_with_parents(dir, 0755);
+    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+    GdkPaintable *paintable = gtk_widget_paintable_new(w);
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, snapshot, width, height);
+    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+    cairo_t *cr = cairo_create(surface);
+    CHECK(node != NULL, "%s: the widget draws something", name);
+    if (node)
+        gsk_render_node_draw(node, cr);
+    CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "%s: drawing: %s", name,
+          cairo_status_to_string(cairo_status(cr)));
+    cairo_destroy(cr);
+    char *file = g_strdup_printf("%s.png", name);
+    char *path = g_build_filename(dir, file, NULL);
+    cairo_status_t st = cairo_surface_write_to_png(surface, path);
+    CHECK(st == CAIRO_STATUS_SUCCESS, "writing %s: %s", path, cairo_status_to_string(st));
+    g_free(file);
+    g_free(path);
+    if (node)
+        gsk_render_node_unref(node);
+    g_object_unref(paintable);
+    return surface;
+}
+
+#endif
