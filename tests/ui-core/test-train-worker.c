@@ -214,6 +214,32 @@ static void store_run(const char *db, gint64 id, ur_run_row *row, ur_run_event *
     ur_store_close(s);
 }
 
+/* A watched worker, the adding model, its fit (2 epochs of mse with Adam)
+ * and options recording into db on device. */
+static ur_graph *setup(UnrollTrainWorker *w, watch *wt, ur_fit_config *fit,
+                       unroll_train_options *opts, const char *db, const char *device)
+{
+    watch_init(wt, w);
+    fit_defaults(fit);
+    unroll_train_options_defaults(opts);
+    opts->db_path = db;
+    opts->device = device;
+    return adding_graph();
+}
+
+/* The store's status of run id is want. */
+static void expect_status(const char *db, gint64 id, ur_run_status want, const char *when)
+{
+    ur_run_row row;
+    ur_run_event *events;
+    int n_events;
+    store_run(db, id, &row, &events, &n_events, NULL, NULL);
+    CHECK(row.status == want, "%s: store status %s, expected %s", when,
+          ur_run_status_name(row.status), ur_run_status_name(want));
+    ur_run_events_free(events, n_events);
+    ur_run_row_clear(&row);
+}
+
 /* ------------------------------------------------------------ scenarios */
 
 /* A whole run: every step's point once, in order, equal to the store's. */
@@ -221,14 +247,9 @@ static void test_complete(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
     watch wt;
-    watch_init(&wt, w);
-    ur_graph *g = adding_graph();
     ur_fit_config fit;
-    fit_defaults(&fit);
     unroll_train_options opts;
-    unroll_train_options_defaults(&opts);
-    opts.db_path = db;
-    opts.device = "cpu";
+    ur_graph *g = setup(w, &wt, &fit, &opts, db, "cpu");
     opts.label = "complete";
     GError *error = NULL;
     CHECK(unroll_train_worker_start(w, g, DATA, &fit, &opts, &error), "start: %s",
@@ -301,14 +322,9 @@ static void test_pause_lr_stop(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
     watch wt;
-    watch_init(&wt, w);
-    ur_graph *g = adding_graph();
     ur_fit_config fit;
-    fit_defaults(&fit);
     unroll_train_options opts;
-    unroll_train_options_defaults(&opts);
-    opts.db_path = db;
-    opts.device = "cpu";
+    ur_graph *g = setup(w, &wt, &fit, &opts, db, "cpu");
     CHECK(!unroll_train_worker_pause(w), "pause while idle");
     CHECK(!unroll_train_worker_set_learning_rate(w, 0.01), "lr while idle");
     CHECK(unroll_train_worker_start(w, g, DATA, &fit, &opts, NULL), "start");
@@ -398,14 +414,9 @@ static void test_device_and_resume(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
     watch wt;
-    watch_init(&wt, w);
-    ur_graph *g = adding_graph();
     ur_fit_config fit;
-    fit_defaults(&fit);
     unroll_train_options opts;
-    unroll_train_options_defaults(&opts);
-    opts.db_path = db;
-    opts.device = "cuda";
+    ur_graph *g = setup(w, &wt, &fit, &opts, db, "cuda");
     CHECK(unroll_train_worker_start(w, g, DATA, &fit, &opts, NULL), "start on cuda");
     ur_graph_free(g);
     run_to_end(&wt);
@@ -420,13 +431,7 @@ static void test_device_and_resume(const char *db)
     fprintf(stderr, "(no GPU: %s)\n", wt.message ? wt.message : "");
     gint64 id = wt.run_id;
     CHECK(id > 0, "the failed run was recorded");
-    ur_run_row row;
-    ur_run_event *events;
-    int n_events;
-    store_run(db, id, &row, &events, &n_events, NULL, NULL);
-    CHECK(row.status == UR_RUN_FAILED, "store status %s", ur_run_status_name(row.status));
-    ur_run_events_free(events, n_events);
-    ur_run_row_clear(&row);
+    expect_status(db, id, UR_RUN_FAILED, "failed");
 
     watch_clear(&wt);
     watch_init(&wt, w);
@@ -441,11 +446,7 @@ static void test_device_and_resume(const char *db)
     CHECK(wt.run_id == id, "resumed run id %lld", (long long)wt.run_id);
     CHECK(wt.last_global_step == 64 && wt.batch_steps->len == 64, "resumed to step %lld, %u points",
           (long long)wt.last_global_step, wt.batch_steps->len);
-    store_run(db, id, &row, &events, &n_events, NULL, NULL);
-    CHECK(row.status == UR_RUN_COMPLETED, "store status after resume %s",
-          ur_run_status_name(row.status));
-    ur_run_events_free(events, n_events);
-    ur_run_row_clear(&row);
+    expect_status(db, id, UR_RUN_COMPLETED, "after resume");
     watch_clear(&wt);
     g_object_unref(w);
 }
@@ -455,14 +456,9 @@ static void test_failures(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
     watch wt;
-    watch_init(&wt, w);
     ur_fit_config fit;
-    fit_defaults(&fit);
     unroll_train_options opts;
-    unroll_train_options_defaults(&opts);
-    opts.db_path = db;
-    opts.device = "cpu";
-    ur_graph *g = adding_graph();
+    ur_graph *g = setup(w, &wt, &fit, &opts, db, "cpu");
     /* sine's x is (N, T, 1); the model's input takes (None, None, 2) */
     CHECK(unroll_train_worker_start(w, g, "synthetic:sine?n=64&timesteps=5", &fit, &opts, NULL),
           "start");
@@ -533,14 +529,12 @@ static void test_failures(const char *db)
 static void test_dispose_while_training(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
-    ur_graph *g = adding_graph();
+    watch wt;
     ur_fit_config fit;
-    fit_defaults(&fit);
-    fit.epochs = 50;
     unroll_train_options opts;
-    unroll_train_options_defaults(&opts);
-    opts.db_path = db;
-    opts.device = "cpu";
+    ur_graph *g = setup(w, &wt, &fit, &opts, db, "cpu");
+    watch_clear(&wt);
+    fit.epochs = 50;
     CHECK(unroll_train_worker_start(w, g, DATA, &fit, &opts, NULL), "start");
     ur_graph_free(g);
     g_usleep(100000);
