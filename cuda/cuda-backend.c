@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 ur_status cu_fail(const cu_backend *cb, ur_ctx *ctx, ur_status st, const char *fmt, ...)
 {
@@ -55,6 +56,7 @@ ur_status cu_workspace(cu_backend *cb, size_t bytes, void **out, ur_ctx *ctx)
         cb->work_size = 0;
         CU_CHECK(cb, ctx, cudaMalloc(&cb->work, bytes));
         cb->work_size = bytes;
+        cb->generation++;
     }
     *out = cb->work;
     return UR_OK;
@@ -301,16 +303,15 @@ static float *cu_opt_slots(const ur_backend *be, void *opt, size_t *n)
         }                                                                                    \
     } while (0)
 
-/* optimizers.c's ur_optimizer_step, on the device */
-static void cu_opt_step(const ur_backend *be, void *opt, float *params, float *grads,
-                        int64_t iteration, double learning_rate)
+/* optimizers.c's ur_optimizer_step, on the device; the learning rate and
+ * the iteration come from the step control, so a captured step replays */
+static void cu_opt_step(const ur_backend *be, void *opt, float *params, float *grads)
 {
     cu_backend *cb = cu_of(be);
     cu_opt *o = opt;
     const ur_optimizer_config *c = &o->cfg;
     cu_stream s = cu_s(cb);
     int64_t n = (int64_t)o->n;
-    float lr = (float)learning_rate;
     if (c->clipnorm > 0) {
         for (int k = 0; k < o->n_seg; k++) {
             float *gs = grads + o->seg_off[k];
@@ -325,29 +326,173 @@ static void cu_opt_step(const ur_backend *be, void *opt, float *params, float *g
         OPT_KERNEL(cb, cuk_clip_value(s, grads, n, (float)c->clipvalue));
     }
     if (c->weight_decay > 0)
-        OPT_KERNEL(cb, cuk_decay(s, params, n, (float)c->weight_decay, lr));
-    double t = (double)(iteration + 1);
+        OPT_KERNEL(cb, cuk_decay(s, params, n, (float)c->weight_decay, cb->ctl));
     switch (c->kind) {
     case UR_OPT_SGD:
-        OPT_KERNEL(cb, cuk_sgd(s, params, grads, c->momentum == 0.0 ? NULL : o->s[0], n, lr,
-                               (float)c->momentum, c->nesterov));
+        OPT_KERNEL(cb, cuk_sgd(s, params, grads, c->momentum == 0.0 ? NULL : o->s[0], n,
+                               (float)c->momentum, c->nesterov, cb->ctl));
         break;
     case UR_OPT_RMSPROP:
         OPT_KERNEL(cb, cuk_rmsprop(s, params, grads, o->s[0], o->rms_average, o->rms_momentum, n,
-                                   lr, (float)c->rho, (float)(1.0 - c->rho), (float)c->momentum,
-                                   (float)c->epsilon));
+                                   (float)c->rho, (float)(1.0 - c->rho), (float)c->momentum,
+                                   (float)c->epsilon, cb->ctl));
         break;
     case UR_OPT_ADAM:
-    case UR_OPT_ADAMW: {
-        float b1p = powf((float)c->beta_1, (float)t), b2p = powf((float)c->beta_2, (float)t);
-        float alpha = lr * sqrtf(1.0f - b2p) / (1.0f - b1p);
+    case UR_OPT_ADAMW:
         OPT_KERNEL(cb, cuk_adam(s, params, grads, o->s[0], o->s[1], c->amsgrad ? o->s[2] : NULL,
-                                n, alpha, (float)(1.0 - c->beta_1), (float)(1.0 - c->beta_2),
-                                (float)c->epsilon));
+                                n, (float)c->beta_1, (float)c->beta_2, (float)(1.0 - c->beta_1),
+                                (float)(1.0 - c->beta_2), (float)c->epsilon, cb->ctl));
         break;
     }
-    }
 }
+
+/* --------------------------------------------------------- step control */
+
+_Static_assert(sizeof(cuk_ctl) == sizeof(ur_step_ctl), "cuk_ctl and ur_step_ctl differ");
+
+#define VOID_KERNEL(cb, call)                                                                \
+    do {                                                                                     \
+        int e_ = (call);                                                                     \
+        if (e_)                                                                              \
+            cu_fail(cb, NULL, UR_ERR_INTERNAL, "kernel %s failed at %s:%d: %s", #call,        \
+                    __FILE__, __LINE__, cudaGetErrorString((cudaError_t)e_));                 \
+    } while (0)
+
+static void cu_ctl_set(const ur_backend *be, int64_t step, int64_t iteration, double lr)
+{
+    cu_backend *cb = cu_of(be);
+    cuk_ctl *h = cb->ctl_host;
+    /* the pinned staging copy may still be read by an earlier transfer */
+    CU_VOID(cb, cudaStreamSynchronize(cb->stream));
+    memset(h, 0, sizeof *h);
+    h->counter = step;
+    h->iteration = iteration;
+    h->lr = (float)lr;
+    CU_VOID(cb, cudaMemcpyAsync(cb->ctl, h, sizeof *h, cudaMemcpyHostToDevice, cb->stream));
+}
+
+static void cu_ctl_set_lr(const ur_backend *be, double lr)
+{
+    cu_backend *cb = cu_of(be);
+    float v = (float)lr;
+    CU_VOID(cb, cudaMemcpyAsync(&cb->ctl->lr, &v, sizeof v, cudaMemcpyHostToDevice, cb->stream));
+    CU_VOID(cb, cudaStreamSynchronize(cb->stream));
+}
+
+static ur_status cu_ctl_read(const ur_backend *be, ur_step_ctl *out, ur_ctx *ctx)
+{
+    cu_backend *cb = cu_of(be);
+    ur_status st = cu_pending(cb, ctx);
+    if (st)
+        return st;
+    CU_CHECK(cb, ctx, cudaMemcpyAsync(cb->ctl_host, cb->ctl, sizeof(cuk_ctl),
+                                      cudaMemcpyDeviceToHost, cb->stream));
+    CU_CHECK(cb, ctx, cudaStreamSynchronize(cb->stream));
+    memcpy(out, cb->ctl_host, sizeof *out);
+    return UR_OK;
+}
+
+static void cu_gather(const ur_backend *be, void *dst, const void *src, const int32_t *idx,
+                      int64_t stride, int64_t n, int64_t row)
+{
+    cu_backend *cb = cu_of(be);
+    VOID_KERNEL(cb, cuk_gather_rows(cu_s(cb), dst, src, idx, cb->ctl, stride, n, row));
+}
+
+static void cu_record(const ur_backend *be, double *hist, int k, int n_loss)
+{
+    cu_backend *cb = cu_of(be);
+    VOID_KERNEL(cb, cuk_record(cu_s(cb), hist, cb->scalars, k, n_loss, cb->ctl));
+}
+
+static void cu_snapshot(const ur_backend *be, float *params, float *good, size_t n)
+{
+    cu_backend *cb = cu_of(be);
+    VOID_KERNEL(cb, cuk_snapshot(cu_s(cb), params, good, (int64_t)n, cb->ctl));
+}
+
+static void cu_finish_step(const ur_backend *be, float *params, const float *good, size_t n_check,
+                           size_t n)
+{
+    cu_backend *cb = cu_of(be);
+    VOID_KERNEL(cb, cuk_finish_step(cu_s(cb), params, good, (int64_t)n_check, (int64_t)n,
+                                    cb->ctl));
+}
+
+static size_t cu_mem_available(const ur_backend *be)
+{
+    size_t free_b = 0, total = 0;
+    if (cudaMemGetInfo(&free_b, &total) != cudaSuccess) {
+        cudaGetLastError();
+        return 0;
+    }
+    return free_b;
+}
+
+/* ------------------------------------------------------------ CUDA graphs
+ * capture_end's why holds "N nodes" when the capture succeeded. */
+
+static bool cu_capture_begin(const ur_backend *be)
+{
+    cu_backend *cb = cu_of(be);
+    if (cudaStreamBeginCapture(cb->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) {
+        cudaGetLastError();
+        return false;
+    }
+    cb->capturing = true;
+    return true;
+}
+
+static void *cu_capture_end(const ur_backend *be, char *why, size_t why_size)
+{
+    cu_backend *cb = cu_of(be);
+    cudaGraph_t g = NULL;
+    cudaGraphExec_t x = NULL;
+    cudaError_t e = cudaStreamEndCapture(cb->stream, &g);
+    cb->capturing = false;
+    if (e == cudaSuccess && cb->err[0]) {
+        snprintf(why, why_size, "%s", cb->err);
+        cb->err[0] = '\0';
+        e = cudaErrorStreamCaptureInvalidated;
+    } else if (e != cudaSuccess) {
+        snprintf(why, why_size, "cudaStreamEndCapture: %s%s%s", cudaGetErrorString(e),
+                 cb->err[0] ? ": " : "", cb->err);
+        cb->err[0] = '\0';
+    } else if ((e = cudaGraphInstantiate(&x, g, 0)) != cudaSuccess) {
+        snprintf(why, why_size, "cudaGraphInstantiate: %s", cudaGetErrorString(e));
+    } else {
+        size_t nodes = 0;
+        cudaGraphGetNodes(g, NULL, &nodes);
+        snprintf(why, why_size, "%zu nodes", nodes);
+    }
+    if (g)
+        cudaGraphDestroy(g);
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        if (x)
+            cudaGraphExecDestroy(x);
+        return NULL;
+    }
+    return x;
+}
+
+static ur_status cu_graph_launch(const ur_backend *be, void *graph, ur_ctx *ctx)
+{
+    cu_backend *cb = cu_of(be);
+    ur_status st = cu_pending(cb, ctx);
+    if (st)
+        return st;
+    CU_CHECK(cb, ctx, cudaGraphLaunch((cudaGraphExec_t)graph, cb->stream));
+    return UR_OK;
+}
+
+static void cu_graph_free(const ur_backend *be, void *graph)
+{
+    if (graph)
+        cudaGraphExecDestroy((cudaGraphExec_t)graph);
+}
+
+static uint64_t cu_generation(const ur_backend *be) { return cu_of(be)->generation; }
 
 /* --------------------------------------------------------------- open */
 
@@ -364,6 +509,12 @@ static void cu_destroy(ur_backend *be)
         cudaFree(cb->scalars);
     if (cb->scalars_host)
         cudaFreeHost(cb->scalars_host);
+    if (cb->ctl)
+        cudaFree(cb->ctl);
+    if (cb->ctl_host)
+        cudaFreeHost(cb->ctl_host);
+    if (cb->blas_work)
+        cudaFree(cb->blas_work);
     if (cb->nodrop)
         cudnnDestroyDropoutDescriptor(cb->nodrop);
     if (cb->dnn)
@@ -417,6 +568,24 @@ ur_cuda_backend_open(const ur_cuda_host *host, int device, bool exact, char *why
     }
     cb->host = host;
     cb->device = device;
+    /* cuDNN's RNN algorithm (cudnnRNNAlgo_t): standard unless the
+     * environment asks for another (for measurements) */
+    const char *algo = getenv("UNROLL_CUDNN_RNN_ALGO");
+    cb->rnn_algo = algo && (algo[0] == '1' || algo[0] == '3') && !algo[1] ? algo[0] - '0' : 0;
+    /* time-major sequences (cuDNN's faster layout) unless asked otherwise */
+    const char *layout = getenv("UNROLL_CUDNN_LAYOUT");
+    cb->seq_major = !(layout && strcmp(layout, "batch") == 0);
+    cb->packed = !(layout && strcmp(layout, "unpacked") == 0);
+    const char *fm = getenv("UNROLL_CUDNN_FAST_MATH");
+    /* fast: cuDNN's default math, TF32 tensor cores on GPUs that have them
+     * (ALLOW_CONVERSION would round to FP16; only for measurements) */
+    cb->fast_math = fm && strcmp(fm, "convert") == 0 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                  : fm && strcmp(fm, "tensor") == 0  ? CUDNN_TENSOR_OP_MATH
+                                                     : CUDNN_DEFAULT_MATH;
+    const char *bm = getenv("UNROLL_CUDNN_BIAS");
+    cb->single_bias = bm && strcmp(bm, "single") == 0;
+    const char *zh = getenv("UNROLL_CUDNN_ZERO_HX");
+    cb->zero_hx = zh && strcmp(zh, "1") == 0;
     cb->exact = exact;
     snprintf(cb->name, sizeof cb->name, "cuda:%d", device);
     struct cudaDeviceProp prop;
@@ -444,6 +613,13 @@ ur_cuda_backend_open(const ur_cuda_host *host, int device, bool exact, char *why
             cudaSuccess)
         OPEN_FAIL("cannot allocate on CUDA GPU %d: %s", device, cudaGetErrorString(e));
     cudaMemset(cb->scalars, 0, CU_SCALARS * sizeof(double));
+    if ((e = cudaMalloc((void **)&cb->ctl, sizeof(cuk_ctl))) != cudaSuccess ||
+        (e = cudaMallocHost((void **)&cb->ctl_host, sizeof(cuk_ctl))) != cudaSuccess ||
+        (e = cudaMalloc(&cb->blas_work, CU_BLAS_WORK)) != cudaSuccess)
+        OPEN_FAIL("cannot allocate on CUDA GPU %d: %s", device, cudaGetErrorString(e));
+    cudaMemset(cb->ctl, 0, sizeof(cuk_ctl));
+    /* a fixed cuBLAS workspace: graph capture allocates nothing */
+    cublasSetWorkspace(cb->blas, cb->blas_work, CU_BLAS_WORK);
 
     ur_backend *be = &cb->be;
     be->name = cb->name;
@@ -471,5 +647,18 @@ ur_cuda_backend_open(const ur_cuda_host *host, int device, bool exact, char *why
     be->opt_free = cu_opt_free;
     be->opt_step = cu_opt_step;
     be->opt_slots = cu_opt_slots;
+    be->ctl_set = cu_ctl_set;
+    be->ctl_set_lr = cu_ctl_set_lr;
+    be->ctl_read = cu_ctl_read;
+    be->gather = cu_gather;
+    be->record = cu_record;
+    be->snapshot = cu_snapshot;
+    be->finish_step = cu_finish_step;
+    be->mem_available = cu_mem_available;
+    be->capture_begin = cu_capture_begin;
+    be->capture_end = cu_capture_end;
+    be->graph_launch = cu_graph_launch;
+    be->graph_free = cu_graph_free;
+    be->generation = cu_generation;
     return be;
 }

@@ -14,6 +14,7 @@
 #include <cudnn.h>
 
 #define CU_SCALARS 256
+#define CU_BLAS_WORK (32u << 20)
 
 typedef struct cu_rnn_plan cu_rnn_plan;
 
@@ -34,6 +35,17 @@ typedef struct cu_backend {
     void *work;              /* cuDNN workspace, grown on demand */
     size_t work_size;
     cu_rnn_plan *plans;      /* cuDNN descriptors per (layer, shape) */
+    cuk_ctl *ctl;            /* the step control (device) */
+    cuk_ctl *ctl_host;       /* pinned staging */
+    void *blas_work;         /* cuBLAS's workspace, fixed */
+    uint64_t generation;     /* bumped when memory a captured step uses moves */
+    bool capturing;          /* a CUDA graph capture is open */
+    int rnn_algo;            /* cudnnRNNAlgo_t for new plans */
+    bool seq_major;          /* recurrent layers hand cuDNN time-major sequences */
+    bool packed;             /* ... in its packed layout */
+    int fast_math;           /* cudnnMathType_t of the fast mode */
+    bool single_bias;        /* LSTM/SimpleRNN in cuDNN's single-bias mode */
+    bool zero_hx;            /* hand cuDNN zero initial states, not NULL */
     char err[512];           /* the first failure of a call that has no ur_ctx */
 } cu_backend;
 

@@ -10,14 +10,16 @@
 
 #include <stdio.h>
 
-enum { K_OTHER, K_INPUT, K_DENSE, K_LSTM, K_GRU, K_SIMPLE, K_BIDIR, K_DROPOUT, K_FLATTEN };
+enum { K_OTHER, K_INPUT, K_DENSE, K_LSTM, K_GRU, K_SIMPLE, K_BIDIR, K_DROPOUT, K_FLATTEN, K_BN,
+       K_REPEAT, K_CONCAT, K_ADD };
 
 static int kind_of(const ur_layer *l)
 {
     static const struct { const char *name; int id; } map[] = {
         {"Input", K_INPUT}, {"Dense", K_DENSE}, {"LSTM", K_LSTM}, {"GRU", K_GRU},
         {"SimpleRNN", K_SIMPLE}, {"Bidirectional", K_BIDIR}, {"Dropout", K_DROPOUT},
-        {"Flatten", K_FLATTEN},
+        {"Flatten", K_FLATTEN}, {"BatchNormalization", K_BN}, {"RepeatVector", K_REPEAT},
+        {"Concatenate", K_CONCAT}, {"Add", K_ADD},
     };
     if (!l->kind)
         return K_OTHER;
@@ -84,6 +86,10 @@ bool cu_supports_layer(const ur_backend *be, const ur_layer *l, char *why, size_
     case K_INPUT:
     case K_DENSE:
     case K_DROPOUT:
+    case K_BN:
+    case K_REPEAT:
+    case K_CONCAT:
+    case K_ADD:
         return true;
     case K_FLATTEN: {
         const int *df = cu_option(l, "data_format");
@@ -106,7 +112,8 @@ bool cu_supports_layer(const ur_backend *be, const ur_layer *l, char *why, size_
         return rnn_supported(l->inner[0], why, size) && rnn_supported(l->inner[1], why, size);
     default:
         snprintf(why, size, "no GPU implementation of %s yet (GPU layers: Dense, LSTM, GRU, "
-                 "SimpleRNN, Bidirectional, Dropout, Flatten)",
+                 "SimpleRNN, Bidirectional, Dropout, Flatten, BatchNormalization, "
+                 "RepeatVector, Concatenate, Add)",
                  l->kind ? l->kind->class_name : "this layer");
         return false;
     }
@@ -121,7 +128,7 @@ const char *cu_layer_path(const ur_backend *be, const ur_layer *l)
     case K_BIDIR: return "cudnn";
     case K_DENSE: return "cublas";
     case K_INPUT: return "none";
-    default: return "cuda";
+    default: return "kernels";
     }
 }
 
@@ -132,6 +139,7 @@ struct cu_rnn_plan {
     const ur_layer *l;       /* the (inner) recurrent layer */
     int64_t B, T, I, U;
     int G;
+    bool tm;                 /* time-major (T, B, F) sequences for cuDNN */
     cudnnRNNDescriptor_t rnn;
     cudnnRNNDataDescriptor_t xd, yd;
     cudnnTensorDescriptor_t hd;
@@ -169,31 +177,38 @@ static ur_status plan_build(cu_backend *cb, cu_rnn_plan *p, ur_ctx *ctx)
     cudnnRNNMode_t mode = k == K_LSTM ? CUDNN_LSTM
                         : k == K_GRU ? CUDNN_GRU
                         : c->activation == UR_ACT_RELU ? CUDNN_RNN_RELU : CUDNN_RNN_TANH;
+    /* cuDNN's fastest kernels (the persistent block ones) want two biases:
+     * Keras's one bias goes in the input one, the recurrent one stays 0 */
+    bool single = k != K_GRU && cb->single_bias;
     cudnnRNNBiasMode_t bias = !c->use_bias ? CUDNN_RNN_NO_BIAS
-                            : k == K_GRU ? CUDNN_RNN_DOUBLE_BIAS : CUDNN_RNN_SINGLE_INP_BIAS;
+                            : single ? CUDNN_RNN_SINGLE_INP_BIAS : CUDNN_RNN_DOUBLE_BIAS;
     int64_t B = p->B, T = p->T, I = p->I, U = p->U;
     CU_DNN(cb, ctx, cudnnCreateRNNDescriptor(&p->rnn));
+    /* time-major sequences of full length are cuDNN's packed layout, which
+     * needs no padded I/O */
+    bool packed = p->tm && cb->packed;
     CU_DNN(cb, ctx, cudnnSetRNNDescriptor_v8(
-                        p->rnn, CUDNN_RNN_ALGO_STANDARD, mode, bias, CUDNN_UNIDIRECTIONAL,
+                        p->rnn, (cudnnRNNAlgo_t)cb->rnn_algo, mode, bias, CUDNN_UNIDIRECTIONAL,
                         CUDNN_LINEAR_INPUT, CUDNN_DATA_FLOAT, CUDNN_DATA_FLOAT,
-                        cb->exact ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION,
+                        cb->exact ? CUDNN_FMA_MATH : (cudnnMathType_t)cb->fast_math,
                         (int32_t)I, (int32_t)U, (int32_t)U, 1, cb->nodrop,
-                        CUDNN_RNN_PADDED_IO_ENABLED));
+                        packed ? CUDNN_RNN_PADDED_IO_DISABLED : CUDNN_RNN_PADDED_IO_ENABLED));
     int32_t *lens = malloc((size_t)B * sizeof(int32_t));
     if (!lens)
         return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory");
     for (int64_t b = 0; b < B; b++)
         lens[b] = (int32_t)T;
     float fill = 0.0f;
+    cudnnRNNDataLayout_t layout = packed ? CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_PACKED
+                                : p->tm  ? CUDNN_RNN_DATA_LAYOUT_SEQ_MAJOR_UNPACKED
+                                         : CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED;
     cudnnStatus_t s1 = cudnnCreateRNNDataDescriptor(&p->xd), s2 = cudnnCreateRNNDataDescriptor(&p->yd);
     if (s1 == CUDNN_STATUS_SUCCESS)
         s1 = cudnnSetRNNDataDescriptor(p->xd, CUDNN_DATA_FLOAT,
-                                       CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED, (int)T, (int)B,
-                                       (int)I, lens, &fill);
+                                       layout, (int)T, (int)B, (int)I, lens, &fill);
     if (s2 == CUDNN_STATUS_SUCCESS)
         s2 = cudnnSetRNNDataDescriptor(p->yd, CUDNN_DATA_FLOAT,
-                                       CUDNN_RNN_DATA_LAYOUT_BATCH_MAJOR_UNPACKED, (int)T, (int)B,
-                                       (int)U, lens, &fill);
+                                       layout, (int)T, (int)B, (int)U, lens, &fill);
     free(lens);
     CU_DNN(cb, ctx, s1);
     CU_DNN(cb, ctx, s2);
@@ -214,6 +229,7 @@ static ur_status plan_build(cu_backend *cb, cu_rnn_plan *p, ur_ctx *ctx)
     for (int g = 0; g < p->G; g++)
         m->id[g] = k == K_GRU ? gru_ids[g] : g;
     m->n_bias_rows = !c->use_bias ? 0 : k == K_GRU ? 2 : 1;
+    m->zero_rec_bias = c->use_bias && k != K_GRU && !single;
     void *ws = NULL;
     CU_CHECK(cb, ctx, cudaMalloc(&ws, p->ws_bytes));
     cudnnTensorDescriptor_t md = NULL, bd = NULL;
@@ -233,7 +249,8 @@ static ur_status plan_build(cu_backend *cb, cu_rnn_plan *p, ur_ctx *ctx)
     cudaFree(ws);
     CU_DNN(cb, ctx, st);
     for (int id = 0; id < 2 * p->G; id++) {
-        bool need_b = (m->n_bias_rows >= 1 && id < p->G) || (m->n_bias_rows == 2 && id >= p->G);
+        bool need_b = (m->n_bias_rows >= 1 && id < p->G) ||
+                      ((m->n_bias_rows == 2 || m->zero_rec_bias) && id >= p->G);
         if (m->woff[id] < 0 || (need_b && m->boff[id] < 0))
             return cu_fail(cb, ctx, UR_ERR_INTERNAL, "cuDNN placed no %s for linLayerID %d of "
                            "layer '%s'", m->woff[id] < 0 ? "matrix" : "bias", id, p->l->name);
@@ -242,10 +259,10 @@ static ur_status plan_build(cu_backend *cb, cu_rnn_plan *p, ur_ctx *ctx)
 }
 
 static ur_status plan_get(cu_backend *cb, const ur_layer *l, int64_t B, int64_t T, int64_t I,
-                          cu_rnn_plan **out, ur_ctx *ctx)
+                          bool tm, cu_rnn_plan **out, ur_ctx *ctx)
 {
     for (cu_rnn_plan *p = cb->plans; p; p = p->next)
-        if (p->l == l && p->B == B && p->T == T && p->I == I) {
+        if (p->l == l && p->B == B && p->T == T && p->I == I && p->tm == tm) {
             *out = p;
             return UR_OK;
         }
@@ -253,6 +270,7 @@ static ur_status plan_get(cu_backend *cb, const ur_layer *l, int64_t B, int64_t 
     if (!p)
         return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory");
     p->l = l;
+    p->tm = tm;
     p->B = B;
     p->T = T;
     p->I = I;
@@ -276,6 +294,7 @@ typedef struct rnn_core {
     cu_rnn_plan *plan;
     const ur_layer *l;
     float *ws, *dws, *reserve, *xs, *mask, *dx, *y, *dy, *hy, *cy, *dhy, *dcy, *dhx, *dcx;
+    float *h0;               /* zeros (B, U): allocated zeroed, never written */
 } rnn_core;
 
 static void *carve_bytes(char **cur, size_t bytes)
@@ -306,6 +325,7 @@ static size_t core_carve(const cu_rnn_plan *p, char *base, rnn_core *rc)
     rc->dcy = carve_bytes(&cur, (size_t)(B * U) * 4);
     rc->dhx = carve_bytes(&cur, (size_t)(B * U) * 4);
     rc->dcx = carve_bytes(&cur, (size_t)(B * U) * 4);
+    rc->h0 = carve_bytes(&cur, (size_t)(B * U) * 4);
     return (size_t)((uintptr_t)cur - (uintptr_t)base);
 }
 
@@ -348,13 +368,18 @@ static ur_status core_forward(cu_backend *cb, rnn_core *rc, const ur_weight *w, 
         free(hm);
         CU_CHECK(cb, ctx, e);
     }
-    CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), rc->xs, x, pl->dropout_applied ? rc->mask : NULL,
-                                    B, T, I, c->go_backwards, false));
+    CU_KERNEL(cb, ctx, cuk_seq_copy_tm(cu_s(cb), rc->xs, pl->tm, x, false,
+                                       pl->dropout_applied ? rc->mask : NULL, B, T, I,
+                                       c->go_backwards, false));
     void *work;
     ur_status st = cu_workspace(cb, pl->work_bytes, &work, ctx);
     if (st)
         return st;
     bool lstm = pl->G == 4;
+    if (cb->zero_hx) {
+        hx = hx ? hx : rc->h0;
+        cx = cx ? cx : rc->h0;
+    }
     CU_DNN(cb, ctx, cudnnRNNForward(cb->dnn, pl->rnn, CUDNN_FWD_MODE_TRAINING, NULL, pl->xd,
                                     rc->xs, pl->yd, rc->y, pl->hd, hx, rc->hy, pl->hd,
                                     lstm ? cx : NULL, lstm ? rc->cy : NULL, pl->ws_bytes, rc->ws,
@@ -373,6 +398,10 @@ static ur_status core_backward(cu_backend *cb, rnn_core *rc, const ur_weight *w,
     const ur_rnn_cfg *c = UR_CFG(rc->l, ur_rnn_cfg);
     int64_t B = pl->B, T = pl->T, I = pl->I, U = pl->U;
     bool lstm = pl->G == 4, bias = pl->map.n_bias_rows > 0;
+    if (cb->zero_hx) {
+        hx = hx ? hx : rc->h0;
+        cx = cx ? cx : rc->h0;
+    }
     void *work;
     ur_status st = cu_workspace(cb, pl->work_bytes, &work, ctx);
     if (st)
@@ -392,9 +421,9 @@ static ur_status core_backward(cu_backend *cb, rnn_core *rc, const ur_weight *w,
         CU_KERNEL(cb, ctx, cuk_rnn_unpack_add(cu_s(cb), &pl->map, rc->dws, wgrad(cb, &w[0]),
                                               wgrad(cb, &w[1]), bias ? wgrad(cb, &w[2]) : NULL));
     if (dx_acc)
-        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), dx_acc, rc->dx,
-                                        pl->dropout_applied ? rc->mask : NULL, B, T, I,
-                                        c->go_backwards, true));
+        CU_KERNEL(cb, ctx, cuk_seq_copy_tm(cu_s(cb), dx_acc, false, rc->dx, pl->tm,
+                                           pl->dropout_applied ? rc->mask : NULL, B, T, I,
+                                           c->go_backwards, true));
     if (dhx_acc)
         CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), dhx_acc, rc->dhx, B * U));
     if (lstm && dcx_acc)
@@ -430,18 +459,19 @@ static ur_status check_no_mask(cu_backend *cb, const ur_layer *l, const ur_pass 
     return UR_OK;
 }
 
-static size_t rnn_cache_size(cu_backend *cb, const ur_layer *l, const ur_shape *in, ur_ctx *ctx)
+static size_t rnn_cache_size(cu_backend *cb, const ur_layer *l, const ur_shape *in, bool tm,
+                             ur_ctx *ctx)
 {
     cu_rnn_plan *p;
-    if (plan_get(cb, l, in[0].dim[0], in[0].dim[1], in[0].dim[2], &p, ctx))
+    if (plan_get(cb, l, in[0].dim[0], in[0].dim[1], in[0].dim[2], tm, &p, ctx))
         return 0;
     return core_carve(p, NULL, NULL);
 }
 
-static ur_status rnn_setup(cu_backend *cb, const ur_layer *l, const ur_tensor *x, char *cache,
-                           rnn_core *rc, ur_ctx *ctx)
+static ur_status rnn_setup(cu_backend *cb, const ur_layer *l, const ur_tensor *x, bool tm,
+                           char *cache, rnn_core *rc, ur_ctx *ctx)
 {
-    ur_status st = plan_get(cb, l, x->dim[0], x->dim[1], x->dim[2], &rc->plan, ctx);
+    ur_status st = plan_get(cb, l, x->dim[0], x->dim[1], x->dim[2], tm, &rc->plan, ctx);
     if (st)
         return st;
     rc->l = l;
@@ -455,7 +485,7 @@ static ur_status rnn_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
     rnn_core rc;
     ur_status st = check_no_mask(cb, l, p);
     if (!st)
-        st = rnn_setup(cb, l, &p->in[0], p->cache, &rc, p->ctx);
+        st = rnn_setup(cb, l, &p->in[0], cb->seq_major, p->cache, &rc, p->ctx);
     if (st)
         return st;
     bool given = p->n_in > 1;
@@ -465,7 +495,9 @@ static ur_status rnn_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
         return st;
     size_t bu = (size_t)(rc.plan->B * rc.plan->U) * 4;
     if (c->return_sequences)
-        st = copy_dev(cb, p->out[0].data, rc.y, bu * (size_t)rc.plan->T, p->ctx);
+        CU_KERNEL(cb, p->ctx, cuk_seq_copy_tm(cu_s(cb), p->out[0].data, false, rc.y, rc.plan->tm,
+                                              NULL, rc.plan->B, rc.plan->T, rc.plan->U, false,
+                                              false));
     else
         st = copy_dev(cb, p->out[0].data, rc.hy, bu, p->ctx);
     if (!st && c->return_state) {
@@ -480,7 +512,7 @@ static ur_status rnn_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
 {
     const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
     rnn_core rc;
-    ur_status st = rnn_setup(cb, l, &p->in[0], p->cache, &rc, p->ctx);
+    ur_status st = rnn_setup(cb, l, &p->in[0], cb->seq_major, p->cache, &rc, p->ctx);
     if (!st)
         st = core_zero_grads(cb, &rc, p->ctx);
     if (st)
@@ -489,7 +521,9 @@ static ur_status rnn_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
     int64_t BU = rc.plan->B * rc.plan->U;
     if (p->dout[0].data) {
         if (c->return_sequences)
-            CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dy, p->dout[0].data, BU * rc.plan->T));
+            CU_KERNEL(cb, ctx, cuk_seq_copy_tm(cu_s(cb), rc.dy, rc.plan->tm, p->dout[0].data,
+                                               false, NULL, rc.plan->B, rc.plan->T, rc.plan->U,
+                                               false, true));
         else
             CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), rc.dhy, p->dout[0].data, BU));
     }
@@ -518,8 +552,8 @@ static int merge_mode(const ur_layer *l)
 static size_t bidir_cache_size(cu_backend *cb, const ur_layer *l, const ur_shape *in,
                                ur_ctx *ctx)
 {
-    size_t a = rnn_cache_size(cb, l->inner[0], in, ctx);
-    size_t b = rnn_cache_size(cb, l->inner[1], in, ctx);
+    size_t a = rnn_cache_size(cb, l->inner[0], in, false, ctx);
+    size_t b = rnn_cache_size(cb, l->inner[1], in, false, ctx);
     return a && b ? a + b : 0;
 }
 
@@ -527,13 +561,14 @@ static ur_status bidir_setup(cu_backend *cb, const ur_layer *l, const ur_pass *p
 {
     cu_rnn_plan *p0;
     ur_status st = plan_get(cb, l->inner[0], p->in[0].dim[0], p->in[0].dim[1], p->in[0].dim[2],
-                            &p0, p->ctx);
+                            false, &p0, p->ctx);
     if (st)
         return st;
     size_t first = core_carve(p0, NULL, NULL);
-    st = rnn_setup(cb, l->inner[0], &p->in[0], p->cache, &rc[0], p->ctx);
+    st = rnn_setup(cb, l->inner[0], &p->in[0], false, p->cache, &rc[0], p->ctx);
     if (!st)
-        st = rnn_setup(cb, l->inner[1], &p->in[0], (char *)p->cache + first, &rc[1], p->ctx);
+        st = rnn_setup(cb, l->inner[1], &p->in[0], false, (char *)p->cache + first, &rc[1],
+                       p->ctx);
     return st;
 }
 
@@ -725,6 +760,162 @@ static ur_status flatten_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
     return UR_OK;
 }
 
+/* -------------------------------------------------- BatchNormalization */
+
+/* batch-norm.c's weights: gamma, beta (when scale, center), moving_mean,
+ * moving_variance; the cache: flag, mean, inv_std */
+typedef struct bn_parts {
+    const ur_weight *gamma, *beta, *mm, *mv;
+    float *flag, *mean, *inv_std;
+    int64_t F, N;
+    double eps;
+    float momentum;
+} bn_parts;
+
+static bn_parts bn_of(const ur_layer *l, const ur_tensor *x, void *cache)
+{
+    bn_parts b = {0};
+    int i = 0;
+    if (*(const bool *)cu_option(l, "scale"))
+        b.gamma = &l->weights[i++];
+    if (*(const bool *)cu_option(l, "center"))
+        b.beta = &l->weights[i++];
+    b.mm = &l->weights[i++];
+    b.mv = &l->weights[i++];
+    b.F = x->dim[x->rank - 1];
+    b.N = cu_numel(x) / b.F;
+    b.eps = *(const double *)cu_option(l, "epsilon");
+    b.momentum = (float)*(const double *)cu_option(l, "momentum");
+    char *cur = cache;
+    b.flag = carve_bytes(&cur, 4);
+    b.mean = carve_bytes(&cur, (size_t)b.F * 4);
+    b.inv_std = carve_bytes(&cur, (size_t)b.F * 4);
+    return b;
+}
+
+static size_t bn_cache_size(const ur_shape *in)
+{
+    int64_t F = in[0].dim[in[0].rank - 1];
+    char *cur = NULL;
+    carve_bytes(&cur, 4);
+    carve_bytes(&cur, (size_t)F * 4);
+    carve_bytes(&cur, (size_t)F * 4);
+    return (size_t)(uintptr_t)cur;
+}
+
+static ur_status bn_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_tensor *x = &p->in[0];
+    bn_parts b = bn_of(l, x, p->cache);
+    const uint8_t *mask = p->in_mask ? p->in_mask[0] : NULL;
+    bool batch = p->training && cb->host->layer_trainable(l);
+    CU_KERNEL(cb, p->ctx, cuk_bn_forward(cu_s(cb), x->data, p->out[0].data, mask, b.N, b.F,
+                                         b.gamma ? wdata(cb, b.gamma) : NULL,
+                                         b.beta ? wdata(cb, b.beta) : NULL, wdata(cb, b.mm),
+                                         wdata(cb, b.mv), b.mean, b.inv_std, b.flag, batch,
+                                         b.momentum, b.eps, cb->ctl));
+    return UR_OK;
+}
+
+static ur_status bn_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data)
+        return UR_OK;
+    const ur_tensor *x = &p->in[0];
+    bn_parts b = bn_of(l, x, p->cache);
+    const uint8_t *mask = p->in_mask ? p->in_mask[0] : NULL;
+    CU_KERNEL(cb, p->ctx, cuk_bn_backward(cu_s(cb), x->data, p->dout[0].data, p->din[0].data,
+                                          mask, b.N, b.F, b.gamma ? wdata(cb, b.gamma) : NULL,
+                                          b.gamma ? wgrad(cb, b.gamma) : NULL,
+                                          b.beta ? wgrad(cb, b.beta) : NULL, b.mean, b.inv_std,
+                                          b.flag));
+    return UR_OK;
+}
+
+/* ------------------------------------ RepeatVector, Concatenate, Add */
+
+/* y[b, i, :] = x[b, :] for i < n; backward dx[b, :] += Σ_i dy[b, i, :] */
+static ur_status repeat_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    int64_t B = p->in[0].dim[0], F = p->in[0].dim[1], R = *(const int64_t *)cu_option(l, "n");
+    for (int64_t i = 0; i < R; i++)
+        CU_KERNEL(cb, p->ctx, cuk_slab(cu_s(cb), p->out[0].data, R * F, i * F, p->in[0].data, F, 0,
+                                       B, F, false));
+    return UR_OK;
+}
+
+static ur_status repeat_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data || !p->din[0].data)
+        return UR_OK;
+    int64_t B = p->in[0].dim[0], F = p->in[0].dim[1], R = *(const int64_t *)cu_option(l, "n");
+    for (int64_t i = 0; i < R; i++)
+        CU_KERNEL(cb, p->ctx, cuk_slab(cu_s(cb), p->din[0].data, F, 0, p->dout[0].data, R * F,
+                                       i * F, B, F, true));
+    return UR_OK;
+}
+
+/* the rows before the axis (concatenate.c's concat_rows) */
+static int64_t concat_outer(const ur_layer *l, const ur_tensor *y)
+{
+    int64_t a = *(const int64_t *)cu_option(l, "axis");
+    if (a < 0)
+        a += y->rank;
+    int64_t o = 1;
+    for (int d = 0; d < a && d < y->rank; d++)
+        o *= y->dim[d];
+    return o;
+}
+
+static ur_status concat_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    const ur_tensor *y = &p->out[0];
+    int64_t O = concat_outer(l, y), Cy = cu_numel(y) / O, off = 0;
+    for (int k = 0; k < p->n_in; k++) {
+        int64_t C = cu_numel(&p->in[k]) / O;
+        CU_KERNEL(cb, p->ctx, cuk_slab(cu_s(cb), y->data, Cy, off, p->in[k].data, C, 0, O, C,
+                                       false));
+        off += C;
+    }
+    return UR_OK;
+}
+
+static ur_status concat_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data)
+        return UR_OK;
+    const ur_tensor *dy = &p->dout[0];
+    int64_t O = concat_outer(l, dy), Cy = cu_numel(dy) / O, off = 0;
+    for (int k = 0; k < p->n_in; k++) {
+        int64_t C = cu_numel(&p->in[k]) / O;
+        if (p->din[k].data)
+            CU_KERNEL(cb, p->ctx, cuk_slab(cu_s(cb), p->din[k].data, C, 0, dy->data, Cy, off, O,
+                                           C, true));
+        off += C;
+    }
+    return UR_OK;
+}
+
+static ur_status add_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    int64_t n = cu_numel(&p->out[0]);
+    ur_status st = copy_dev(cb, p->out[0].data, p->in[0].data, (size_t)n * 4, p->ctx);
+    for (int k = 1; k < p->n_in && !st; k++)
+        CU_KERNEL(cb, p->ctx, cuk_add(cu_s(cb), p->out[0].data, p->in[k].data, n));
+    return st;
+}
+
+static ur_status add_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    if (!p->dout[0].data)
+        return UR_OK;
+    int64_t n = cu_numel(&p->dout[0]);
+    for (int k = 0; k < p->n_in; k++)
+        if (p->din[k].data)
+            CU_KERNEL(cb, p->ctx, cuk_add(cu_s(cb), p->din[k].data, p->dout[0].data, n));
+    return UR_OK;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 size_t cu_cache_size(const ur_backend *be, const ur_layer *l, const ur_shape *in, int n_in)
@@ -733,7 +924,7 @@ size_t cu_cache_size(const ur_backend *be, const ur_layer *l, const ur_shape *in
     switch (kind_of(l)) {
     case K_LSTM:
     case K_GRU:
-    case K_SIMPLE: return rnn_cache_size(cb, l, in, NULL);
+    case K_SIMPLE: return rnn_cache_size(cb, l, in, cb->seq_major, NULL);
     case K_BIDIR: return bidir_cache_size(cb, l, in, NULL);
     case K_DENSE: {
         int64_t U = *(const int64_t *)cu_option(l, "units");
@@ -741,6 +932,7 @@ size_t cu_cache_size(const ur_backend *be, const ur_layer *l, const ur_shape *in
         return (size_t)(rows * U) * 4;
     }
     case K_DROPOUT: return (size_t)(cu_shape_numel(&in[0])) * 4;
+    case K_BN: return bn_cache_size(in);
     default: return 0;
     }
 }
@@ -759,6 +951,10 @@ ur_status cu_forward(const ur_backend *be, ur_layer *l, ur_pass *p)
     case K_DENSE: return dense_forward(cb, l, p);
     case K_DROPOUT: return dropout_forward(cb, l, p);
     case K_FLATTEN: return flatten_forward(cb, l, p);
+    case K_BN: return bn_forward(cb, l, p);
+    case K_REPEAT: return repeat_forward(cb, l, p);
+    case K_CONCAT: return concat_forward(cb, l, p);
+    case K_ADD: return add_forward(cb, l, p);
     default:
         return cu_fail(cb, p->ctx, UR_ERR_UNSUPPORTED, "%s does not run on %s",
                        l->kind ? l->kind->class_name : "?", cb->name);
@@ -779,6 +975,10 @@ ur_status cu_backward(const ur_backend *be, ur_layer *l, ur_pass *p)
     case K_DENSE: return dense_backward(cb, l, p);
     case K_DROPOUT: return dropout_backward(cb, l, p);
     case K_FLATTEN: return flatten_backward(cb, l, p);
+    case K_BN: return bn_backward(cb, l, p);
+    case K_REPEAT: return repeat_backward(cb, l, p);
+    case K_CONCAT: return concat_backward(cb, l, p);
+    case K_ADD: return add_backward(cb, l, p);
     default:
         return cu_fail(cb, p->ctx, UR_ERR_UNSUPPORTED, "%s does not run on %s",
                        l->kind ? l->kind->class_name : "?", cb->name);

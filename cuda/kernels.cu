@@ -198,12 +198,13 @@ extern "C" int cuk_act_backward(cu_stream s, int act, const float *y, const floa
 // --------------------------------------------------------------- sequences
 
 __global__ void k_seq_copy(float *out, const float *x, const float *m, int64_t B, int64_t T,
-                           int64_t F, bool reverse, bool add)
+                           int64_t F, bool reverse, bool add, bool out_tm, bool x_tm)
 {
     GRID_LOOP(i, B * T * F) {
-        int64_t f = i % F, bt = i / F, s = bt % T, b = bt / T;
+        int64_t f = i % F, r = i / F;
+        int64_t s = out_tm ? r / B : r % T, b = out_tm ? r % B : r / T;
         int64_t t = reverse ? T - 1 - s : s;
-        float v = x[(b * T + t) * F + f];
+        float v = x[(x_tm ? t * B + b : b * T + t) * F + f];
         if (m)
             v *= m[b * F + f];
         if (add)
@@ -213,14 +214,21 @@ __global__ void k_seq_copy(float *out, const float *x, const float *m, int64_t B
     }
 }
 
-extern "C" int cuk_seq_copy(cu_stream s, float *out, const float *x, const float *m, int64_t B,
-                            int64_t T, int64_t F, bool reverse, bool add)
+extern "C" int cuk_seq_copy_tm(cu_stream s, float *out, bool out_tm, const float *x, bool x_tm,
+                               const float *m, int64_t B, int64_t T, int64_t F, bool reverse,
+                               bool add)
 {
     if (B * T * F <= 0)
         return 0;
     k_seq_copy<<<blocks_for(B * T * F), THREADS, 0, (cudaStream_t)s>>>(out, x, m, B, T, F,
-                                                                      reverse, add);
+                                                                      reverse, add, out_tm, x_tm);
     return launched();
+}
+
+extern "C" int cuk_seq_copy(cu_stream s, float *out, const float *x, const float *m, int64_t B,
+                            int64_t T, int64_t F, bool reverse, bool add)
+{
+    return cuk_seq_copy_tm(s, out, false, x, false, m, B, T, F, reverse, add);
 }
 
 __global__ void k_merge(int mode, float *y, const float *a, const float *b, int64_t B, int64_t T,
@@ -320,7 +328,10 @@ __global__ void k_rnn_map(cuk_rnn_map m, bool pack, float *ws, const float *dws,
         }
         int64_t row = k / GU, col = k % GU;
         int64_t d = rnn_dst(m, which, row, col);
-        if (pack) {
+        if (which == 3 && m.zero_rec_bias) {
+            if (pack)
+                ws[d] = 0.0f; /* Keras has one bias: cuDNN's recurrent one is 0 */
+        } else if (pack) {
             const float *src = which == 0 ? K : which == 1 ? R : bias;
             ws[d] = src[which == 3 ? GU + k : k];
         } else {
@@ -333,7 +344,7 @@ __global__ void k_rnn_map(cuk_rnn_map m, bool pack, float *ws, const float *dws,
 extern "C" int cuk_rnn_pack(cu_stream s, const cuk_rnn_map *m, float *ws, const float *K,
                             const float *R, const float *bias)
 {
-    int64_t n = m->G * m->U * (m->I + m->U + m->n_bias_rows);
+    int64_t n = m->G * m->U * (m->I + m->U + m->n_bias_rows + (m->zero_rec_bias ? 1 : 0));
     k_rnn_map<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(*m, true, ws, NULL, K, R, bias, NULL,
                                                              NULL, NULL);
     return launched();
@@ -703,22 +714,28 @@ extern "C" int cuk_clip_value(cu_stream s, float *g, int64_t n, float v)
     return launched();
 }
 
-__global__ void k_decay(float *p, int64_t n, float wd, float lr)
+__global__ void k_decay(float *p, int64_t n, float wd, const cuk_ctl *ctl)
 {
+    if (ctl->halted)
+        return;
+    float lr = ctl->lr;
     GRID_LOOP(i, n) p[i] -= p[i] * wd * lr;
 }
 
-extern "C" int cuk_decay(cu_stream s, float *p, int64_t n, float wd, float lr)
+extern "C" int cuk_decay(cu_stream s, float *p, int64_t n, float wd, const cuk_ctl *ctl)
 {
     if (n <= 0)
         return 0;
-    k_decay<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, n, wd, lr);
+    k_decay<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, n, wd, ctl);
     return launched();
 }
 
-__global__ void k_sgd(float *p, const float *g, float *m, int64_t n, float lr, float mu,
-                      bool nesterov)
+__global__ void k_sgd(float *p, const float *g, float *m, int64_t n, float mu, bool nesterov,
+                      const cuk_ctl *ctl)
 {
+    if (ctl->halted)
+        return;
+    float lr = ctl->lr;
     GRID_LOOP(i, n) {
         if (!m) {
             p[i] -= g[i] * lr;
@@ -732,18 +749,21 @@ __global__ void k_sgd(float *p, const float *g, float *m, int64_t n, float lr, f
     }
 }
 
-extern "C" int cuk_sgd(cu_stream s, float *p, const float *g, float *m, int64_t n, float lr,
-                       float mu, bool nesterov)
+extern "C" int cuk_sgd(cu_stream s, float *p, const float *g, float *m, int64_t n, float mu,
+                       bool nesterov, const cuk_ctl *ctl)
 {
     if (n <= 0)
         return 0;
-    k_sgd<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, m, n, lr, mu, nesterov);
+    k_sgd<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, m, n, mu, nesterov, ctl);
     return launched();
 }
 
 __global__ void k_rmsprop(float *p, const float *g, float *v, float *a, float *mm, int64_t n,
-                          float lr, float rho, float r1, float mu, float eps)
+                          float rho, float r1, float mu, float eps, const cuk_ctl *ctl)
 {
+    if (ctl->halted)
+        return;
+    float lr = ctl->lr;
     GRID_LOOP(i, n) {
         v[i] = rho * v[i] + r1 * (g[i] * g[i]);
         float d = v[i];
@@ -761,18 +781,26 @@ __global__ void k_rmsprop(float *p, const float *g, float *v, float *a, float *m
 }
 
 extern "C" int cuk_rmsprop(cu_stream s, float *p, const float *g, float *v, float *a, float *mm,
-                           int64_t n, float lr, float rho, float r1, float mu, float eps)
+                           int64_t n, float rho, float r1, float mu, float eps, const cuk_ctl *ctl)
 {
     if (n <= 0)
         return 0;
-    k_rmsprop<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, v, a, mm, n, lr, rho, r1, mu,
-                                                             eps);
+    k_rmsprop<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, v, a, mm, n, rho, r1, mu, eps,
+                                                             ctl);
     return launched();
 }
 
+// alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t), t = iteration + 1, in
+// float as optimizers.c computes it
 __global__ void k_adam(float *p, const float *g, float *m, float *v, float *vh, int64_t n,
-                       float alpha, float c1, float c2, float eps)
+                       float beta_1, float beta_2, float c1, float c2, float eps,
+                       const cuk_ctl *ctl)
 {
+    if (ctl->halted)
+        return;
+    float t = (float)(ctl->iteration + 1);
+    float b1p = powf(beta_1, t), b2p = powf(beta_2, t);
+    float alpha = ctl->lr * sqrtf(1.0f - b2p) / (1.0f - b1p);
     GRID_LOOP(i, n) {
         m[i] += (g[i] - m[i]) * c1;
         v[i] += (g[i] * g[i] - v[i]) * c2;
@@ -786,10 +814,293 @@ __global__ void k_adam(float *p, const float *g, float *m, float *v, float *vh, 
 }
 
 extern "C" int cuk_adam(cu_stream s, float *p, const float *g, float *m, float *v, float *vh,
-                        int64_t n, float alpha, float c1, float c2, float eps)
+                        int64_t n, float beta_1, float beta_2, float c1, float c2, float eps,
+                        const cuk_ctl *ctl)
 {
     if (n <= 0)
         return 0;
-    k_adam<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, m, v, vh, n, alpha, c1, c2, eps);
+    k_adam<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(p, g, m, v, vh, n, beta_1, beta_2, c1,
+                                                          c2, eps, ctl);
+    return launched();
+}
+
+// ------------------------------------------------------ the step control
+
+// dst row i = src row idx[ctl->counter * stride + i] (4-byte elements)
+__global__ void k_gather_rows(uint32_t *dst, const uint32_t *src, const int32_t *idx,
+                              const cuk_ctl *ctl, int64_t stride, int64_t n, int64_t row)
+{
+    const int32_t *ix = idx + ctl->counter * stride;
+    GRID_LOOP(e, n * row) {
+        int64_t i = e / row, j = e - i * row;
+        dst[e] = src[(int64_t)ix[i] * row + j];
+    }
+}
+
+extern "C" int cuk_gather_rows(cu_stream s, void *dst, const void *src, const int32_t *idx,
+                               const cuk_ctl *ctl, int64_t stride, int64_t n, int64_t row)
+{
+    if (n * row <= 0)
+        return 0;
+    k_gather_rows<<<blocks_for(n * row), THREADS, 0, (cudaStream_t)s>>>(
+        (uint32_t *)dst, (const uint32_t *)src, idx, ctl, stride, n, row);
+    return launched();
+}
+
+// hist[counter * k + j] = sc[j]; a non-finite sum of the n_loss losses halts
+__global__ void k_record(double *hist, const double *sc, int k, int n_loss, cuk_ctl *ctl)
+{
+    double total = 0.0;
+    for (int j = 0; j < k; j++) {
+        hist[ctl->counter * k + j] = sc[j];
+        if (j < n_loss)
+            total += sc[j];
+    }
+    if (!ctl->halted && !isfinite(total)) {
+        ctl->halted = 1;
+        ctl->halt_step = ctl->counter;
+    }
+}
+
+extern "C" int cuk_record(cu_stream s, double *hist, const double *scalars, int k, int n_loss,
+                          cuk_ctl *ctl)
+{
+    k_record<<<1, 1, 0, (cudaStream_t)s>>>(hist, scalars, k, n_loss, ctl);
+    return launched();
+}
+
+// before the update: good = params, or (the loss of this step halted) params = good
+__global__ void k_snapshot(float *p, float *good, int64_t n, const cuk_ctl *ctl)
+{
+    if (!ctl->halted) {
+        GRID_LOOP(i, n) good[i] = p[i];
+    } else if (ctl->halted == 1 && ctl->halt_step == ctl->counter) {
+        GRID_LOOP(i, n) p[i] = good[i];
+    }
+}
+
+extern "C" int cuk_snapshot(cu_stream s, float *params, float *good, int64_t n,
+                            const cuk_ctl *ctl)
+{
+    if (n <= 0)
+        return 0;
+    k_snapshot<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(params, good, n, ctl);
+    return launched();
+}
+
+__global__ void k_check_finite(const float *p, int64_t n, cuk_ctl *ctl)
+{
+    if (ctl->halted)
+        return;
+    GRID_LOOP(i, n) {
+        if (!isfinite(p[i]))
+            ctl->bad = 1;
+    }
+}
+
+__global__ void k_restore_bad(float *p, const float *good, int64_t n, const cuk_ctl *ctl)
+{
+    if (ctl->halted || !ctl->bad)
+        return;
+    GRID_LOOP(i, n) p[i] = good[i];
+}
+
+__global__ void k_advance(cuk_ctl *ctl)
+{
+    if (!ctl->halted && ctl->bad) {
+        ctl->halted = 2;
+        ctl->halt_step = ctl->counter;
+    }
+    ctl->bad = 0;
+    if (!ctl->halted)
+        ctl->iteration++;
+    ctl->counter++;
+}
+
+extern "C" int cuk_finish_step(cu_stream s, float *params, const float *good, int64_t n_check,
+                               int64_t n, cuk_ctl *ctl)
+{
+    if (n_check > 0)
+        k_check_finite<<<blocks_for(n_check), THREADS, 0, (cudaStream_t)s>>>(params, n_check, ctl);
+    if (n > 0)
+        k_restore_bad<<<blocks_for(n), THREADS, 0, (cudaStream_t)s>>>(params, good, n, ctl);
+    k_advance<<<1, 1, 0, (cudaStream_t)s>>>(ctl);
+    return launched();
+}
+
+// ------------------------------------------------------ batch normalization
+
+// One block per feature f of x (N, F); mask (N) or NULL; double sums as
+// batch-norm.c. Training: batch moments, moving statistics updated unless
+// the step control halted; else the moving statistics.
+__device__ double block_sum(double v, double *sh)
+{
+    sh[threadIdx.x] = v;
+    __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+        if (threadIdx.x < w)
+            sh[threadIdx.x] += sh[threadIdx.x + w];
+        __syncthreads();
+    }
+    double r = sh[0];
+    __syncthreads();
+    return r;
+}
+
+__global__ void k_bn_forward(const float *x, float *y, const uint8_t *mask, int64_t N, int64_t F,
+                             const float *gamma, const float *beta, float *mm, float *mv,
+                             float *mean, float *inv_std, float *flag, bool batch, float mom,
+                             double eps, const cuk_ctl *ctl)
+{
+    __shared__ double sh[THREADS];
+    int64_t f = blockIdx.x;
+    float mu, s;
+    if (batch) {
+        double sum = 0.0, cnt = 0.0;
+        for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+            double w = mask ? (mask[n] ? 1.0 : 0.0) : 1.0;
+            cnt += w;
+            if (w != 0.0)
+                sum += x[n * F + f];
+        }
+        sum = block_sum(sum, sh);
+        cnt = block_sum(cnt, sh);
+        double D = mask ? cnt + 1e-7 : cnt;
+        mu = (float)(sum / D);
+        double sq = 0.0;
+        for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+            if (mask && !mask[n])
+                continue;
+            double d = (double)x[n * F + f] - mu;
+            sq += d * d;
+        }
+        sq = block_sum(sq, sh);
+        double var = sq / D;
+        s = (float)(1.0 / sqrt(var + eps));
+        if (threadIdx.x == 0 && !(ctl && ctl->halted)) {
+            mm[f] = mm[f] * mom + mu * (1.0f - mom);
+            mv[f] = mv[f] * mom + (float)var * (1.0f - mom);
+        }
+    } else {
+        mu = mm[f];
+        s = (float)(1.0 / sqrt((double)mv[f] + eps));
+    }
+    if (threadIdx.x == 0) {
+        mean[f] = mu;
+        inv_std[f] = s;
+        if (f == 0)
+            flag[0] = batch ? 1.0f : 0.0f;
+    }
+    for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+        float v = (x[n * F + f] - mu) * s;
+        if (gamma)
+            v *= gamma[f];
+        if (beta)
+            v += beta[f];
+        y[n * F + f] = v;
+    }
+}
+
+extern "C" int cuk_bn_forward(cu_stream s, const float *x, float *y, const uint8_t *mask,
+                              int64_t N, int64_t F, const float *gamma, const float *beta,
+                              float *mm, float *mv, float *mean, float *inv_std, float *flag,
+                              bool batch, float momentum, double eps, const cuk_ctl *ctl)
+{
+    if (F <= 0)
+        return 0;
+    k_bn_forward<<<(unsigned)F, THREADS, 0, (cudaStream_t)s>>>(x, y, mask, N, F, gamma, beta, mm,
+                                                               mv, mean, inv_std, flag, batch,
+                                                               momentum, eps, ctl);
+    return launched();
+}
+
+__global__ void k_bn_backward(const float *x, const float *dy, float *dx, const uint8_t *mask,
+                              int64_t N, int64_t F, const float *gamma, float *dgamma,
+                              float *dbeta, const float *mean, const float *inv_std,
+                              const float *flag)
+{
+    __shared__ double sh[THREADS];
+    int64_t f = blockIdx.x;
+    float mu = mean[f];
+    double s = inv_std[f];
+    double sdy = 0.0, sdyxc = 0.0, sxc = 0.0, cnt = 0.0;
+    for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+        double w = mask ? (mask[n] ? 1.0 : 0.0) : 1.0;
+        double xc = (double)x[n * F + f] - mu;
+        double d = dy[n * F + f];
+        cnt += w;
+        sdy += d;
+        sdyxc += d * xc;
+        sxc += w * xc;
+    }
+    sdy = block_sum(sdy, sh);
+    sdyxc = block_sum(sdyxc, sh);
+    sxc = block_sum(sxc, sh);
+    cnt = block_sum(cnt, sh);
+    if (threadIdx.x == 0) {
+        if (dgamma)
+            dgamma[f] += (float)(sdyxc * inv_std[f]);
+        if (dbeta)
+            dbeta[f] += (float)sdy;
+    }
+    if (!dx)
+        return;
+    double gm = gamma ? gamma[f] : 1.0;
+    if (flag[0] == 0.0f) {
+        for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+            float g = dy[n * F + f] * (gamma ? gamma[f] : 1.0f);
+            dx[n * F + f] += g * inv_std[f];
+        }
+        return;
+    }
+    double D = mask ? cnt + 1e-7 : cnt;
+    double A = gm * sdy, Bs = gm * sdyxc;
+    double dvar = -0.5 * s * s * s * Bs;
+    double dmu = -s * A - 2.0 * dvar * sxc / D;
+    double ca = D > 0.0 ? 2.0 * dvar / D : 0.0, cb = D > 0.0 ? dmu / D : 0.0;
+    for (int64_t n = threadIdx.x; n < N; n += blockDim.x) {
+        double g = (double)dy[n * F + f] * gm;
+        double xc = (double)x[n * F + f] - mu;
+        double v = g * s;
+        if (!mask || mask[n])
+            v += ca * xc + cb;
+        dx[n * F + f] += (float)v;
+    }
+}
+
+extern "C" int cuk_bn_backward(cu_stream s, const float *x, const float *dy, float *dx,
+                               const uint8_t *mask, int64_t N, int64_t F, const float *gamma,
+                               float *dgamma, float *dbeta, const float *mean,
+                               const float *inv_std, const float *flag)
+{
+    if (F <= 0)
+        return 0;
+    k_bn_backward<<<(unsigned)F, THREADS, 0, (cudaStream_t)s>>>(x, dy, dx, mask, N, F, gamma,
+                                                                dgamma, dbeta, mean, inv_std,
+                                                                flag);
+    return launched();
+}
+
+// ------------------------------------------------------------------ slabs
+
+// dst[o * dld + doff + j] (+)= src[o * sld + soff + j], o < rows, j < w
+__global__ void k_slab(float *dst, int64_t dld, int64_t doff, const float *src, int64_t sld,
+                       int64_t soff, int64_t rows, int64_t w, bool add)
+{
+    GRID_LOOP(e, rows * w) {
+        int64_t o = e / w, j = e - o * w;
+        float v = src[o * sld + soff + j];
+        float *d = dst + o * dld + doff + j;
+        *d = add ? *d + v : v;
+    }
+}
+
+extern "C" int cuk_slab(cu_stream s, float *dst, int64_t dld, int64_t doff, const float *src,
+                        int64_t sld, int64_t soff, int64_t rows, int64_t w, bool add)
+{
+    if (rows * w <= 0)
+        return 0;
+    k_slab<<<blocks_for(rows * w), THREADS, 0, (cudaStream_t)s>>>(dst, dld, doff, src, sld, soff,
+                                                                  rows, w, add);
     return launched();
 }

@@ -16,6 +16,21 @@ extern "C" {
 
 typedef struct CUstream_st *cu_stream;
 
+/* The trainer's step control, in device memory: kernels read the step
+ * (counter), the optimizer's iteration and learning rate from it, so that
+ * a captured step replays unchanged. halted: 0 running, 1 a non-finite
+ * loss, 2 non-finite weights, at step halt_step; once halted, updates stop
+ * and the last good weights stay. */
+typedef struct cuk_ctl {
+    int64_t counter;     /* the step within the epoch */
+    int64_t iteration;   /* the optimizer's iterations so far */
+    int64_t halt_step;
+    int32_t halted;
+    int32_t bad;         /* scratch: this step's weights are not finite */
+    float lr;
+    float pad[3];
+} cuk_ctl;
+
 /* y[i] += x[i] */
 int cuk_add(cu_stream s, float *y, const float *x, int64_t n);
 /* y[i] = a[i] * b[i] */
@@ -38,6 +53,9 @@ int cuk_act_backward(cu_stream s, int act, const float *y, const float *dy, floa
  * when m is not NULL (a (B, F) mask); add: out += instead of =. */
 int cuk_seq_copy(cu_stream s, float *out, const float *x, const float *m, int64_t B, int64_t T,
                  int64_t F, bool reverse, bool add);
+/* The same between layouts: a time-major (_tm) tensor is (T, B, F). */
+int cuk_seq_copy_tm(cu_stream s, float *out, bool out_tm, const float *x, bool x_tm,
+                    const float *m, int64_t B, int64_t T, int64_t F, bool reverse, bool add);
 /* y = combine(a, b) for Bidirectional merges: 1 sum, 2 mul, 3 ave; for a
  * (B, T, U) pair with rev_b, b is read time-reversed. concat (0) writes
  * [a | b] into rows of 2U. */
@@ -59,6 +77,8 @@ typedef struct cuk_rnn_map {
     int id[4];
     int64_t woff[8], boff[8];
     int n_bias_rows;     /* 0, 1 (input bias) or 2 (GRU: input then recurrent) */
+    bool zero_rec_bias;  /* one Keras bias in cuDNN's double-bias layout: the
+                          * recurrent biases are packed as 0, their gradient unused */
 } cuk_rnn_map;
 int cuk_rnn_pack(cu_stream s, const cuk_rnn_map *m, float *ws, const float *K, const float *R,
                  const float *bias);
@@ -85,13 +105,49 @@ int cuk_sum_squares(cu_stream s, const float *g, int64_t n, double *out);
  * the global_clipnorm rule when global (c min(1/N, 1/c) + (N - N)). */
 int cuk_clip_scale(cu_stream s, float *g, int64_t n, const double *sumsq, double c, bool global);
 int cuk_clip_value(cu_stream s, float *g, int64_t n, float v);
-int cuk_decay(cu_stream s, float *p, int64_t n, float wd, float lr);
-int cuk_sgd(cu_stream s, float *p, const float *g, float *m, int64_t n, float lr, float mu,
-            bool nesterov);
+/* The updates read the learning rate (and Adam its iteration) from ctl and
+ * do nothing once it halted. */
+int cuk_decay(cu_stream s, float *p, int64_t n, float wd, const cuk_ctl *ctl);
+int cuk_sgd(cu_stream s, float *p, const float *g, float *m, int64_t n, float mu, bool nesterov,
+            const cuk_ctl *ctl);
 int cuk_rmsprop(cu_stream s, float *p, const float *g, float *v, float *a, float *mm, int64_t n,
-                float lr, float rho, float r1, float mu, float eps);
+                float rho, float r1, float mu, float eps, const cuk_ctl *ctl);
 int cuk_adam(cu_stream s, float *p, const float *g, float *m, float *v, float *vh, int64_t n,
-             float alpha, float c1, float c2, float eps);
+             float beta_1, float beta_2, float c1, float c2, float eps, const cuk_ctl *ctl);
+
+/* Step control. dst row i = src row idx[ctl->counter * stride + i], rows
+ * of `row` 4-byte values. */
+int cuk_gather_rows(cu_stream s, void *dst, const void *src, const int32_t *idx,
+                    const cuk_ctl *ctl, int64_t stride, int64_t n, int64_t row);
+/* hist[counter * k + j] = scalars[j] (j < k); halts (1) when the sum of
+ * the first n_loss is not finite. */
+int cuk_record(cu_stream s, double *hist, const double *scalars, int k, int n_loss,
+               cuk_ctl *ctl);
+/* Before the update: good = params; at the step whose loss halted,
+ * params = good (the last good weights). */
+int cuk_snapshot(cu_stream s, float *params, float *good, int64_t n, const cuk_ctl *ctl);
+/* After the update: non-finite params[0..n_check) halt (2) and restore
+ * params[0..n) from good; then the counter (and, running, the iteration)
+ * advance. */
+int cuk_finish_step(cu_stream s, float *params, const float *good, int64_t n_check, int64_t n,
+                    cuk_ctl *ctl);
+
+/* BatchNormalization over the last axis of x (N, F), batch-norm.c's
+ * formulas: batch moments when batch (the moving statistics then updated
+ * unless ctl halted), else the moving ones; mean, inv_std (F) and flag (1)
+ * are kept for backward. gamma/beta and their gradients may be NULL. */
+int cuk_bn_forward(cu_stream s, const float *x, float *y, const uint8_t *mask, int64_t N,
+                   int64_t F, const float *gamma, const float *beta, float *mm, float *mv,
+                   float *mean, float *inv_std, float *flag, bool batch, float momentum,
+                   double eps, const cuk_ctl *ctl);
+int cuk_bn_backward(cu_stream s, const float *x, const float *dy, float *dx, const uint8_t *mask,
+                    int64_t N, int64_t F, const float *gamma, float *dgamma, float *dbeta,
+                    const float *mean, const float *inv_std, const float *flag);
+
+/* dst[o * dld + doff + j] (+)= src[o * sld + soff + j] for o < rows, j < w
+ * (Concatenate, RepeatVector) */
+int cuk_slab(cu_stream s, float *dst, int64_t dld, int64_t doff, const float *src, int64_t sld,
+             int64_t soff, int64_t rows, int64_t w, bool add);
 
 #ifdef __cplusplus
 }

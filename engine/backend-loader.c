@@ -118,10 +118,18 @@ static void load_module(void)
         snprintf(load_error, sizeof load_error, MODULE_NAME " has no " UR_CUDA_OPEN_SYMBOL);
 }
 
+/* Keras's `trainable` of a layer's spec (true unless "trainable": false). */
+static bool layer_trainable(const ur_layer *l)
+{
+    const ur_value *t = l->spec ? ur_value_get(l->spec, "trainable") : NULL;
+    return !(t && t->type == UR_VALUE_BOOL && !t->u.b);
+}
+
 static const ur_cuda_host cuda_host = {
     .version = UR_CUDA_ABI,
     .errorv = ur_errorv,
     .dropout_mask = ur_dropout_mask,
+    .layer_trainable = layer_trainable,
 };
 
 ur_backend *ur_backend_cuda_open(int device, bool exact, char *why, size_t why_size)

@@ -12,6 +12,15 @@
 #include "ur-internal.h"
 
 typedef struct ur_backend ur_backend;
+
+/* The device step control as the host reads it (cuda/kernels.h's cuk_ctl). */
+typedef struct ur_step_ctl {
+    int64_t step, iteration, halt_step;
+    int32_t halted;      /* 0 running, 1 a non-finite loss, 2 non-finite weights */
+    int32_t bad;
+    float lr;
+    float pad[3];
+} ur_step_ctl;
 struct ur_backend {
     const char *name;       /* "cpu", "cuda:0" */
     void *impl;             /* the backend's own state */
@@ -67,9 +76,42 @@ struct ur_backend {
     void *(*opt_new)(const ur_backend *be, const ur_optimizer_config *cfg, size_t n,
                      int n_segments, const size_t *seg_offset, const size_t *seg_len);
     void (*opt_free)(const ur_backend *be, void *opt);
-    void (*opt_step)(const ur_backend *be, void *opt, float *params, float *grads,
-                     int64_t iteration, double learning_rate);
+    /* The learning rate and the iteration come from the step control. */
+    void (*opt_step)(const ur_backend *be, void *opt, float *params, float *grads);
     float *(*opt_slots)(const ur_backend *be, void *opt, size_t *n);
+
+    /* The step control (one per backend, in device memory): the step within
+     * the epoch, the optimizer's iteration and learning rate, read by the
+     * kernels at run time so that a captured step replays unchanged, and
+     * the halt: once a loss or the weights are not finite, later updates do
+     * nothing and the last good weights stay (train.c reads it when due).
+     * ctl_set clears the halt. */
+    void (*ctl_set)(const ur_backend *be, int64_t step, int64_t iteration, double lr);
+    void (*ctl_set_lr)(const ur_backend *be, double lr);
+    ur_status (*ctl_read)(const ur_backend *be, ur_step_ctl *out, ur_ctx *ctx);
+    /* dst row i = src row idx[step * stride + i], n rows of `row` 4-byte values */
+    void (*gather)(const ur_backend *be, void *dst, const void *src, const int32_t *idx,
+                   int64_t stride, int64_t n, int64_t row);
+    /* hist[step * k + j] = scalar slot j (j < k); halts when the sum of slots
+     * 0..n_loss-1 is not finite */
+    void (*record)(const ur_backend *be, double *hist, int k, int n_loss);
+    /* before the update: good = params (at the halting step: params = good) */
+    void (*snapshot)(const ur_backend *be, float *params, float *good, size_t n);
+    /* after the update: halt and restore good when params[0..n_check) are
+     * not all finite; the step (and the iteration) advance */
+    void (*finish_step)(const ur_backend *be, float *params, const float *good, size_t n_check,
+                        size_t n);
+    /* Free device memory in bytes (0 when unknown). */
+    size_t (*mem_available)(const ur_backend *be);
+    /* CUDA graphs: the work enqueued between capture_begin and capture_end
+     * is recorded, not run; capture_end returns the replayable step or NULL
+     * with why. generation changes whenever the backend reallocates memory
+     * a captured step refers to (workspaces, plans). */
+    bool (*capture_begin)(const ur_backend *be);
+    void *(*capture_end)(const ur_backend *be, char *why, size_t why_size);
+    ur_status (*graph_launch)(const ur_backend *be, void *graph, ur_ctx *ctx);
+    void (*graph_free)(const ur_backend *be, void *graph);
+    uint64_t (*generation)(const ur_backend *be);
 };
 
 /* The CPU backend: host memory, OpenBLAS. Always available. */
@@ -89,9 +131,10 @@ typedef struct ur_cuda_host {
     int version;                /* UR_CUDA_ABI */
     ur_status (*errorv)(ur_ctx *ctx, ur_status st, const char *fmt, va_list ap);
     void (*dropout_mask)(ur_rng *rng, float rate, float *mask, int64_t n);
+    bool (*layer_trainable)(const ur_layer *l);
 } ur_cuda_host;
 
-#define UR_CUDA_ABI 1
+#define UR_CUDA_ABI 2
 /* The module's one exported symbol: a new backend on CUDA device `device`,
  * or NULL with the reason (one line) in why. exact: FP32 with FMA math (CPU
  * parity); otherwise TF32 where the GPU has it. */
@@ -111,6 +154,8 @@ ur_backend *ur_backend_cuda_open(int device, bool exact, char *why, size_t why_s
 float *ur_model_device_params(ur_model *m);
 float *ur_model_device_grads(ur_model *m);
 void ur_model_weights_changed_on_device(ur_model *m);
+/* Changes whenever the model's device buffers move (a new plan). */
+uint64_t ur_model_plan_id(const ur_model *m);
 /* Floats in the parameter arena and its trainable part (no sync). */
 void ur_model_sizes(const ur_model *m, size_t *n_params, size_t *n_trainable);
 /* Forward from device-resident inputs and backward from device-resident
@@ -121,5 +166,9 @@ ur_status ur_model_forward_device(ur_model *m, const ur_tensor *inputs, bool tra
 ur_status ur_model_backward_device(ur_model *m, const ur_tensor *douts, ur_ctx *ctx);
 const ur_tensor *ur_model_output_device(const ur_model *m, int i);
 const uint8_t *ur_model_output_mask_device(const ur_model *m, int i);
+
+/* train.c: how the trainer's device steps run ("each step replays a
+ * captured CUDA graph", or why they are not captured); NULL on the CPU. */
+const char *ur_trainer_graph_note(const ur_trainer *t);
 
 #endif

@@ -72,6 +72,7 @@ struct ur_model {
     ur_tensor *host_out;   /* per model output: a host mirror (data NULL until asked) */
     uint8_t **host_mask;
     ur_tensor *host_din;   /* per graph input: host mirror of its gradient */
+    uint64_t plan_id;      /* counts plans (device buffers move with each) */
 };
 
 /* ------------------------------------------------- host/device weights */
@@ -130,8 +131,10 @@ float *ur_model_device_grads(ur_model *m) { return on_device(m) ? m->dgrads : m-
 void ur_model_weights_changed_on_device(ur_model *m)
 {
     if (on_device(m))
-        m->host_stale = true;
+        m->host_stale = m->grads_host_stale = true;
 }
+
+uint64_t ur_model_plan_id(const ur_model *m) { return m->plan_id; }
 
 /* ------------------------------------------------------------- weights */
 
@@ -656,6 +659,7 @@ static ur_status plan(ur_model *m, const ur_tensor *inputs, ur_ctx *ctx)
         m->host_din = ur_xcalloc((size_t)n_in + 1, sizeof(ur_tensor));
     }
     m->planned = true;
+    m->plan_id++;
     m->plan_batch = B;
     m->n_in = n_in;
     for (int i = 0; i < n_in; i++) {

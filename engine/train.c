@@ -278,13 +278,14 @@ static ur_status run_batch(runner *r, const ur_data *d, const int64_t *idx, int6
 }
 
 /* The shapes of output o's prediction and its targets fit the loss. */
-static ur_status check_output(runner *r, int o, const ur_tensor *pred, ur_ctx *ctx)
+static ur_status check_output(runner *r, int o, const ur_tensor *pred, const ur_tensor *target,
+                              ur_ctx *ctx)
 {
-    ur_shape ps = {.rank = pred->rank}, ts = {.rank = r->yb[o].rank};
+    ur_shape ps = {.rank = pred->rank}, ts = {.rank = target->rank};
     for (int k = 0; k < ps.rank; k++)
         ps.dim[k] = pred->dim[k];
     for (int k = 0; k < ts.rank; k++)
-        ts.dim[k] = r->yb[o].dim[k];
+        ts.dim[k] = target->dim[k];
     ur_status st = ur_loss_check(&r->cfg->loss, &ps, &ts, ctx);
     if (st) {
         ur_layer *ol;
@@ -295,19 +296,12 @@ static ur_status check_output(runner *r, int o, const ur_tensor *pred, ur_ctx *c
     return st;
 }
 
-/* run_batch on a device backend: one upload of the batch, one read-back of
- * the loss and metric sums. */
-static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
-                                  bool training, ur_rng *rng, tally *t, double *loss, ur_ctx *ctx)
+/* Gathers rows idx[0..n) of d on the host and uploads them into the
+ * runner's device batch buffers: dx, dy describe them. */
+static ur_status stage_batch(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
+                             ur_tensor *dx, ur_tensor *dy, ur_ctx *ctx)
 {
-    ur_model *m = r->m;
-    const ur_backend *be = ur_model_backend(m);
-    if (r->dbe && r->dbe != be)
-        return ur_error(ctx, UR_ERR_INVALID,
-                        "the model moved to %s after this training began on %s; start a new "
-                        "trainer", be->name, r->dbe->name);
-    r->dbe = be;
-    ur_tensor dx[MAX_IO], dy[MAX_IO], douts[MAX_IO];
+    const ur_backend *be = r->dbe;
     ur_status st;
     for (int i = 0; i < r->n_x; i++) {
         gather(&d->x[i]->t, idx, n, r->xdtype[i], &r->xb[i]);
@@ -327,13 +321,24 @@ static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *id
         dy[o] = r->yb[o];
         dy[o].data = r->dyb[o];
     }
+    return UR_OK;
+}
+
+/* Forward on device inputs dx, then each output's loss into scalar slot o
+ * (its gradient into douts[o] when training) and the metrics into slots
+ * n_y + 2i, + 1: all enqueued on the device, nothing read back. */
+static ur_status device_losses(runner *r, const ur_tensor *dx, const ur_tensor *dy, bool training,
+                               ur_rng *rng, const tally *t, ur_tensor *douts, ur_ctx *ctx)
+{
+    ur_model *m = r->m;
+    const ur_backend *be = r->dbe;
+    ur_status st;
     if ((st = ur_model_forward_device(m, dx, training, rng, ctx)))
         return st;
-    int n_slots = r->n_y;
     for (int o = 0; o < r->n_y; o++) {
         const ur_tensor *pred = ur_model_output_device(m, o);
         const uint8_t *mask = ur_model_output_mask_device(m, o);
-        if ((st = check_output(r, o, pred, ctx)))
+        if ((st = check_output(r, o, pred, &dy[o], ctx)))
             return st;
         float *dp = NULL;
         if (training) {
@@ -352,7 +357,28 @@ static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *id
                 (st = be->metric(be, t->kind[i], pred, &dy[o], mask, r->n_y + 2 * i, ctx)))
                 return st;
     }
-    n_slots += 2 * t->n_metrics;
+    return UR_OK;
+}
+
+/* run_batch on a device backend (evaluation): one upload of the batch, one
+ * read-back of the loss and metric sums. */
+static ur_status run_batch_device(runner *r, const ur_data *d, const int64_t *idx, int64_t n,
+                                  bool training, ur_rng *rng, tally *t, double *loss, ur_ctx *ctx)
+{
+    ur_model *m = r->m;
+    const ur_backend *be = ur_model_backend(m);
+    if (r->dbe && r->dbe != be)
+        return ur_error(ctx, UR_ERR_INVALID,
+                        "the model moved to %s after this training began on %s; start a new "
+                        "trainer", be->name, r->dbe->name);
+    r->dbe = be;
+    ur_tensor dx[MAX_IO], dy[MAX_IO], douts[MAX_IO];
+    ur_status st = stage_batch(r, d, idx, n, dx, dy, ctx);
+    if (!st)
+        st = device_losses(r, dx, dy, training, rng, t, douts, ctx);
+    if (st)
+        return st;
+    int n_slots = r->n_y + 2 * t->n_metrics;
     double vals[MAX_IO + 2 * MAX_METRICS];
     if ((st = be->read_scalars(be, vals, n_slots, ctx)))
         return st;
@@ -508,6 +534,22 @@ struct ur_trainer {
     void *dopt;
     float *dgood;
     bool dslots_stale;      /* the host slots (a loaded state) are newer */
+    bool lr_dirty;          /* the device's learning rate is older */
+    struct {
+        bool data;          /* the training set is on the device */
+        void *x[MAX_IO], *y[MAX_IO];
+        int64_t xrow[MAX_IO], yrow[MAX_IO];
+        int32_t *idx, *hidx; /* this epoch's order (device, host staging) */
+        double *hist, *hhist; /* per step: the losses and metric sums */
+        int k;              /* values per step in hist */
+        int64_t delivered;  /* the first step not yet handed to on_step */
+        double last_read;
+        bool masks;         /* some layer draws random masks on the host */
+        void *graph;        /* the captured step */
+        uint64_t graph_key[2], warm_key[2];
+        bool warm, no_graph;
+        char why[256];      /* why steps are not captured */
+    } dv;
     /* the position: what a checkpoint saves besides the weights */
     ur_rng rng;
     int epoch;
@@ -597,11 +639,26 @@ void ur_trainer_free(ur_trainer *t)
         return;
     ur_free_aligned(t->good);
     if (t->dbe) {
+        const ur_backend *be = t->dbe;
         if (t->dopt)
-            t->dbe->opt_free(t->dbe, t->dopt);
+            be->opt_free(be, t->dopt);
         if (t->dgood)
-            t->dbe->free(t->dbe, t->dgood);
+            be->free(be, t->dgood);
+        if (t->dv.graph)
+            be->graph_free(be, t->dv.graph);
+        for (int i = 0; i < MAX_IO; i++) {
+            if (t->dv.x[i])
+                be->free(be, t->dv.x[i]);
+            if (t->dv.y[i])
+                be->free(be, t->dv.y[i]);
+        }
+        if (t->dv.idx)
+            be->free(be, t->dv.idx);
+        if (t->dv.hist)
+            be->free(be, t->dv.hist);
     }
+    free(t->dv.hidx);
+    free(t->dv.hhist);
     ur_optimizer_free(t->opt);
     runner_free(&t->r);
     runner_free(&t->rv);
@@ -613,8 +670,95 @@ int64_t ur_trainer_step(const ur_trainer *t) { return t->step; }
 int64_t ur_trainer_global_step(const ur_trainer *t) { return t->global; }
 int64_t ur_trainer_steps_per_epoch(const ur_trainer *t) { return t->steps; }
 
-/* The device optimizer and good-weights buffer for the model's backend,
- * created at the first run on it; the host slots are its starting point. */
+/* names/values of the tally as Keras logs them ("loss", "accuracy", ...),
+ * with prefix before each name (the validation's "val_"). */
+static int tally_logs(const tally *t, const char *prefix, const char **names, double *values,
+                      char (*buf)[104])
+{
+    int k = 0;
+    snprintf(buf[k], 104, "%sloss", prefix);
+    names[k] = buf[k];
+    values[k++] = t->loss_count > 0 ? t->loss_sum / t->loss_count : 0;
+    for (int i = 0; i < t->n_metrics; i++, k++) {
+        snprintf(buf[k], 104, "%s%s", prefix, t->names[i]);
+        names[k] = buf[k];
+        values[k] = t->count[i] > 0 ? t->sum[i] / t->count[i] : 0;
+    }
+    return k;
+}
+
+/* Whether a layer (or its wrapped layers) draws random masks on the host
+ * while training (dropout rates): such steps cannot be replayed. */
+static bool draws_masks(const ur_layer *l)
+{
+    static const char *const names[] = {"rate", "dropout", "recurrent_dropout"};
+    if (!l || !l->kind)
+        return false;
+    for (const ur_option *o = l->kind->options; o && o->name; o++)
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (o->type == UR_OPT_FLOAT && strcmp(o->name, names[k]) == 0 &&
+                *(const double *)((const char *)l->cfg + o->offset) > 0.0)
+                return true;
+    return draws_masks(l->inner[0]) || draws_masks(l->inner[1]);
+}
+
+/* The training set on the device when it fits in half the free memory
+ * (inputs converted to the Input's dtype once), with room for the order. */
+static ur_status device_data_setup(ur_trainer *t, ur_ctx *ctx)
+{
+    const ur_backend *be = t->dbe;
+    const ur_data *d = &t->train;
+    size_t need = (size_t)t->n * sizeof(int32_t);
+    for (int i = 0; i < d->n_x; i++)
+        need += (size_t)ur_tensor_numel(&d->x[i]->t) * 4;
+    for (int o = 0; o < d->n_y; o++)
+        need += (size_t)ur_tensor_numel(&d->y[o]->t) * 4;
+    size_t avail = be->mem_available ? be->mem_available(be) : 0;
+    if (!be->gather || need > avail / 2 || t->n > INT32_MAX)
+        return UR_OK;
+    t->dv.idx = be->alloc(be, (size_t)t->n * sizeof(int32_t));
+    t->dv.hidx = malloc((size_t)t->n * sizeof(int32_t));
+    if (!t->dv.idx || !t->dv.hidx)
+        return ur_error(ctx, UR_ERR_NOMEM, "out of memory for the sample order");
+    for (int i = 0; i < d->n_x; i++) {
+        const ur_tensor *x = &d->x[i]->t;
+        int64_t n = ur_tensor_numel(x);
+        t->dv.xrow[i] = n / t->n;
+        if (!(t->dv.x[i] = be->alloc(be, (size_t)n * 4)))
+            return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for the training inputs",
+                            be->name);
+        if (x->dtype == t->r.xdtype[i]) {
+            be->upload(be, t->dv.x[i], x->data, (size_t)n * 4);
+            continue;
+        }
+        void *tmp = malloc((size_t)n * 4 + 4);
+        if (!tmp)
+            return ur_error(ctx, UR_ERR_NOMEM, "out of memory converting the training inputs");
+        for (int64_t j = 0; j < n; j++) {
+            if (x->dtype == UR_I32)
+                ((float *)tmp)[j] = (float)((const int32_t *)x->data)[j];
+            else
+                ((int32_t *)tmp)[j] = (int32_t)((const float *)x->data)[j];
+        }
+        be->upload(be, t->dv.x[i], tmp, (size_t)n * 4);
+        free(tmp); /* the upload staged the pageable copy before returning */
+    }
+    for (int o = 0; o < d->n_y; o++) {
+        const ur_tensor *y = &d->y[o]->t;
+        int64_t n = ur_tensor_numel(y);
+        t->dv.yrow[o] = n / t->n;
+        if (!(t->dv.y[o] = be->alloc(be, (size_t)n * 4)))
+            return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for the training targets",
+                            be->name);
+        be->upload(be, t->dv.y[o], y->data, (size_t)n * 4);
+    }
+    t->dv.data = true;
+    return UR_OK;
+}
+
+/* The device optimizer, good-weights buffer, step records and (when it
+ * fits) the training set for the model's backend, created at the first run
+ * on it; the host slots are the optimizer's starting point. */
 static ur_status device_setup(ur_trainer *t, ur_ctx *ctx)
 {
     const ur_backend *be = ur_model_backend(t->m);
@@ -629,12 +773,28 @@ static ur_status device_setup(ur_trainer *t, ur_ctx *ctx)
     const size_t *seg_off, *seg_len;
     int n_seg = ur_model_trainable_segments(t->m, &seg_off, &seg_len);
     t->dbe = be;
+    t->r.dbe = be;
     t->dopt = be->opt_new(be, &t->cfg.optimizer, n_train, n_seg, seg_off, seg_len);
     t->dgood = be->alloc(be, (n_params + 16) * sizeof(float));
-    if (!t->dopt || !t->dgood)
+    t->dv.k = t->r.n_y + 2 * t->t.n_metrics;
+    t->dv.hist = be->alloc(be, (size_t)(t->steps * t->dv.k + 1) * sizeof(double));
+    t->dv.hhist = malloc((size_t)(t->steps * t->dv.k + 1) * sizeof(double));
+    if (!t->dopt || !t->dgood || !t->dv.hist || !t->dv.hhist)
         return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for the optimizer state", be->name);
     be->copy(be, t->dgood, ur_model_device_params(t->m), n_params * sizeof(float));
     t->dslots_stale = true;
+    const ur_graph *g = ur_model_graph(t->m);
+    for (int i = 0; i < ur_graph_n_layers(g); i++)
+        t->dv.masks |= draws_masks(ur_graph_layer(g, i));
+    ur_status st = device_data_setup(t, ctx);
+    if (st)
+        return st;
+    if (!t->dv.data)
+        snprintf(t->dv.why, sizeof t->dv.why, "the training set does not fit on %s", be->name);
+    else if (t->dv.masks)
+        snprintf(t->dv.why, sizeof t->dv.why, "dropout masks are drawn on the host each step");
+    else if (!be->capture_begin)
+        snprintf(t->dv.why, sizeof t->dv.why, "%s cannot capture steps", be->name);
 upload:
     if (t->dslots_stale) {
         size_t n_host, n_dev;
@@ -662,49 +822,308 @@ static void device_slots_home(const ur_trainer *t)
         t->dbe->download(t->dbe, host, dev, n_host * sizeof(float));
 }
 
-/* The optimizer step on the device, keeping the last good weights there;
- * UR_ERR_NUMERIC when the new weights are not all finite. */
-static ur_status device_step(ur_trainer *t, ur_ctx *ctx)
+/* This epoch's order to the device and the step control to step `step`. */
+static void device_epoch_begin(ur_trainer *t)
 {
     const ur_backend *be = t->dbe;
+    if (t->dv.data) {
+        for (int64_t i = 0; i < t->n; i++)
+            t->dv.hidx[i] = (int32_t)t->r.idx[i];
+        be->upload(be, t->dv.idx, t->dv.hidx, (size_t)t->n * sizeof(int32_t));
+    }
+    be->ctl_set(be, t->step, ur_optimizer_iterations(t->opt), t->cfg.optimizer.learning_rate);
+    t->lr_dirty = false;
+    t->dv.delivered = t->step;
+}
+
+/* One training step enqueued on the device, nothing read back: the batch
+ * (gathered there by the step control's index when the set is there),
+ * forward, losses and metrics recorded for step s, backward, the good
+ * weights kept, the update, the finite check and the step's advance. */
+static ur_status device_enqueue(ur_trainer *t, int64_t s, int64_t n, ur_ctx *ctx)
+{
+    runner *r = &t->r;
+    ur_model *m = t->m;
+    const ur_backend *be = t->dbe;
+    ur_tensor dx[MAX_IO], dy[MAX_IO], douts[MAX_IO];
+    ur_status st;
+    if (t->dv.data) {
+        const ur_data *d = &t->train;
+        for (int i = 0; i < r->n_x; i++) {
+            size_t bytes = (size_t)(n * t->dv.xrow[i]) * 4;
+            if ((st = device_buffer(r, &r->dxb[i], &r->dx_bytes[i], bytes, ctx)))
+                return st;
+            be->gather(be, r->dxb[i], t->dv.x[i], t->dv.idx, t->cfg.batch_size, n,
+                       t->dv.xrow[i]);
+            dx[i] = d->x[i]->t;
+            dx[i].dtype = r->xdtype[i];
+            dx[i].dim[0] = n;
+            dx[i].data = r->dxb[i];
+        }
+        for (int o = 0; o < r->n_y; o++) {
+            size_t bytes = (size_t)(n * t->dv.yrow[o]) * 4;
+            if ((st = device_buffer(r, &r->dyb[o], &r->dy_bytes[o], bytes, ctx)))
+                return st;
+            be->gather(be, r->dyb[o], t->dv.y[o], t->dv.idx, t->cfg.batch_size, n,
+                       t->dv.yrow[o]);
+            dy[o] = d->y[o]->t;
+            dy[o].dim[0] = n;
+            dy[o].data = r->dyb[o];
+        }
+    } else if ((st = stage_batch(r, &t->train, r->idx + s * t->cfg.batch_size, n, dx, dy, ctx))) {
+        return st;
+    }
+    if ((st = device_losses(r, dx, dy, true, &t->rng, &t->t, douts, ctx)))
+        return st;
+    be->record(be, t->dv.hist, t->dv.k, r->n_y);
+    if ((st = ur_model_backward_device(m, douts, ctx)))
+        return st;
     size_t n_train, n_params;
-    float *params = ur_model_device_params(t->m);
-    float *grads = ur_model_device_grads(t->m);
-    ur_model_sizes(t->m, &n_params, &n_train);
-    be->copy(be, t->dgood, params, n_params * sizeof(float));
-    int64_t it = ur_optimizer_iterations(t->opt);
-    be->opt_step(be, t->dopt, params, grads, it, t->cfg.optimizer.learning_rate);
-    ur_optimizer_set_iterations(t->opt, it + 1);
-    ur_model_weights_changed_on_device(t->m);
-    be->all_finite(be, params, n_train, 0);
-    double ok = 0;
-    ur_status st = be->read_scalars(be, &ok, 1, ctx);
+    ur_model_sizes(m, &n_params, &n_train);
+    float *params = ur_model_device_params(m);
+    be->snapshot(be, params, t->dgood, n_params);
+    be->opt_step(be, t->dopt, params, ur_model_device_grads(m));
+    be->finish_step(be, params, t->dgood, n_train, n_params);
+    return UR_OK;
+}
+
+static bool same_key(const uint64_t *a, const uint64_t *b) { return a[0] == b[0] && a[1] == b[1]; }
+
+/* Step s on the device: a replay of the captured step when nothing it
+ * refers to moved; else run once (warm) and capture the next full batch. */
+static ur_status device_step(ur_trainer *t, int64_t s, int64_t n, ur_ctx *ctx)
+{
+    const ur_backend *be = t->dbe;
+    ur_model *m = t->m;
+    ur_model_device_params(m); /* host edits of the weights go up first */
+    if (t->lr_dirty) {
+        be->ctl_set_lr(be, t->cfg.optimizer.learning_rate);
+        t->lr_dirty = false;
+    }
+    ur_status st;
+    bool graphable = t->dv.data && !t->dv.masks && !t->dv.no_graph && be->capture_begin &&
+                     n == t->cfg.batch_size;
+    uint64_t key[2] = {ur_model_plan_id(m), be->generation(be)};
+    if (graphable && t->dv.graph && same_key(key, t->dv.graph_key)) {
+        st = be->graph_launch(be, t->dv.graph, ctx);
+    } else if (graphable && t->dv.warm && same_key(key, t->dv.warm_key)) {
+        /* the old step goes first: freeing it cannot be captured */
+        if (t->dv.graph)
+            be->graph_free(be, t->dv.graph);
+        t->dv.graph = NULL;
+        ur_ctx cctx = {0};
+        void *g = NULL;
+        if (be->capture_begin(be)) {
+            st = device_enqueue(t, s, n, &cctx);
+            g = be->capture_end(be, t->dv.why, sizeof t->dv.why);
+            if (st)
+                snprintf(t->dv.why, sizeof t->dv.why, "%.250s", cctx.message);
+        } else {
+            snprintf(t->dv.why, sizeof t->dv.why, "%s could not begin a capture", be->name);
+        }
+        if (st || !g) {
+            if (g)
+                be->graph_free(be, g);
+            t->dv.no_graph = true;
+            st = device_enqueue(t, s, n, ctx);
+        } else {
+            t->dv.graph = g;
+            memcpy(t->dv.graph_key, key, sizeof key);
+            st = be->graph_launch(be, g, ctx);
+        }
+    } else {
+        st = device_enqueue(t, s, n, ctx);
+        t->dv.warm = !st && n == t->cfg.batch_size;
+        t->dv.warm_key[0] = ur_model_plan_id(m);
+        t->dv.warm_key[1] = be->generation(be);
+    }
+    ur_model_weights_changed_on_device(m);
+    return st;
+}
+
+/* Adds step s's record (losses, metric sums) to a tally; loss: whether its
+ * loss counts (not for a step whose loss was not finite). */
+static double fold_step(const ur_trainer *t, tally *ty, int64_t s, bool loss)
+{
+    const double *row = t->dv.hhist + s * t->dv.k;
+    int64_t n = UR_MIN(t->cfg.batch_size, t->n - s * t->cfg.batch_size);
+    double total = 0;
+    for (int o = 0; o < t->r.n_y; o++)
+        total += row[o];
+    for (int i = 0; i < ty->n_metrics; i++) {
+        ty->sum[i] += row[t->r.n_y + 2 * i];
+        ty->count[i] += row[t->r.n_y + 2 * i + 1];
+    }
+    if (loss) {
+        ty->loss_sum += total * (double)n;
+        ty->loss_count += (double)n;
+    }
+    return total;
+}
+
+/* Reads the steps enqueued since the last read (waiting for them), adds
+ * them to the epoch's tally and hands each to on_step in order. A halt
+ * (a loss or the weights not finite) moves the position back to its step:
+ * the device already kept the last good weights. */
+static ur_status device_deliver(ur_trainer *t, const ur_callbacks *cb, double t0, ur_ctx *ctx)
+{
+    const ur_backend *be = t->dbe;
+    int64_t from = t->dv.delivered, to = t->step;
+    ur_step_ctl c;
+    ur_status st = be->ctl_read(be, &c, ctx);
     if (st)
         return st;
-    return ok == 1.0 ? UR_OK : UR_ERR_NUMERIC;
+    t->dv.last_read = now_s();
+    if (to > from)
+        be->download(be, t->dv.hhist + from * t->dv.k, t->dv.hist + from * t->dv.k,
+                     (size_t)((to - from) * t->dv.k) * sizeof(double));
+    int64_t end = c.halted ? UR_MAX(from, UR_MIN(c.halt_step, to)) : to;
+    tally before = t->t;
+    for (int64_t s = from; s < end; s++)
+        fold_step(t, &t->t, s, true);
+    double bad_loss = 0;
+    if (c.halted && end < to) {
+        /* as the CPU: a non-finite loss adds the step's metrics only; weights
+         * that became non-finite after a finite loss add the whole step */
+        bad_loss = fold_step(t, &t->t, end, c.halted == 2);
+        t->global -= to - end;
+        t->step = end;
+        ur_optimizer_set_iterations(t->opt, c.iteration);
+    }
+    t->dv.delivered = end;
+    if (cb && cb->on_step) {
+        const char *names[MAX_METRICS + 2];
+        double values[MAX_METRICS + 2];
+        char nbuf[MAX_METRICS + 2][104];
+        tally run = before;
+        for (int64_t s = from; s < end; s++) {
+            double loss = fold_step(t, &run, s, true);
+            int k = tally_logs(&run, "", names, values, nbuf);
+            ur_progress p = {.epoch = t->epoch, .epochs = t->cfg.epochs, .step = s,
+                             .steps = t->steps, .global_step = t->global - (end - 1 - s),
+                             .loss = loss, .n_metrics = k, .metric_names = names,
+                             .metric_values = values, .seconds = now_s() - t0, .trainer = t};
+            cb->on_step(cb->user, &p);
+        }
+    }
+    if (!c.halted)
+        return UR_OK;
+    be->ctl_set(be, t->step, c.iteration, t->cfg.optimizer.learning_rate);
+    if (c.halted == 1)
+        return ur_error(ctx, UR_ERR_NUMERIC,
+                        "the loss became %s at epoch %d, step %lld; training stopped with the "
+                        "last good weights", isnan(bad_loss) ? "NaN" : "infinite", t->epoch + 1,
+                        (long long)t->step + 1);
+    return ur_error(ctx, UR_ERR_NUMERIC,
+                    "the weights became NaN or infinite at epoch %d, step %lld (lower the "
+                    "learning rate or clip the gradients); training stopped with the last good "
+                    "weights", t->epoch + 1, (long long)t->step + 1);
+}
+
+const char *ur_trainer_graph_note(const ur_trainer *t)
+{
+    if (!t->dbe)
+        return NULL;
+    static _Thread_local char note[320];
+    if (t->dv.graph) {
+        snprintf(note, sizeof note, "each step replays a captured CUDA graph (%s)", t->dv.why);
+        return note;
+    }
+    return t->dv.why[0] ? t->dv.why : NULL;
 }
 
 void ur_trainer_set_learning_rate(ur_trainer *t, double lr)
 {
     t->cfg.optimizer.learning_rate = lr;
     ur_optimizer_set_learning_rate(t->opt, lr);
+    t->lr_dirty = true;
 }
 
-/* names/values of the tally as Keras logs them ("loss", "accuracy", ...),
- * with prefix before each name (the validation's "val_"). */
-static int tally_logs(const tally *t, const char *prefix, const char **names, double *values,
-                      char (*buf)[104])
+/* A new epoch: fresh states, order and sums. */
+static void epoch_start(ur_trainer *t)
 {
-    int k = 0;
-    snprintf(buf[k], 104, "%sloss", prefix);
-    names[k] = buf[k];
-    values[k++] = t->loss_count > 0 ? t->loss_sum / t->loss_count : 0;
-    for (int i = 0; i < t->n_metrics; i++, k++) {
-        snprintf(buf[k], 104, "%s%s", prefix, t->names[i]);
-        names[k] = buf[k];
-        values[k] = t->count[i] > 0 ? t->sum[i] / t->count[i] : 0;
+    ur_model_reset_states(t->m);
+    for (int64_t i = 0; i < t->n; i++)
+        t->r.idx[i] = i;
+    if (t->cfg.shuffle)
+        ur_rng_shuffle(&t->rng, t->r.idx, t->n);
+    tally_setup(&t->t, t->m, &t->cfg, &t->train, 0);
+}
+
+/* The epoch's end: validation, the position, on_epoch with the logs. */
+static ur_status epoch_finish(ur_trainer *t, const ur_callbacks *cb, double t0, ur_ctx *ctx)
+{
+    const char *names[2 * MAX_METRICS + 2];
+    double values[2 * MAX_METRICS + 2];
+    char nbuf[2 * MAX_METRICS + 2][104];
+    tally tv;
+    int k = tally_logs(&t->t, "", names, values, nbuf);
+    if (t->has_val) {
+        ur_model_reset_states(t->m);
+        tally_setup(&tv, t->m, &t->cfg, &t->val, 0);
+        ur_status st = evaluate(&t->rv, &t->val, &tv, ctx);
+        if (st)
+            return st;
+        k += tally_logs(&tv, "val_", names + k, values + k, nbuf + k);
     }
-    return k;
+    int epoch = t->epoch;
+    t->epoch++;
+    t->step = 0;
+    if (cb && cb->on_epoch) {
+        ur_progress p = {.epoch = epoch, .epochs = t->cfg.epochs, .step = t->steps,
+                         .steps = t->steps, .global_step = t->global, .loss = values[0],
+                         .n_metrics = k, .metric_names = names, .metric_values = values,
+                         .seconds = now_s() - t0, .trainer = t};
+        cb->on_epoch(cb->user, &p);
+    }
+    return UR_OK;
+}
+
+/* ur_trainer_run on a device backend: steps are enqueued without waiting
+ * (replayed as a captured graph when they can be); their losses and metrics
+ * are read when due: at the epoch's end, before a stop, and for on_step
+ * every 0.2 s, when the steps since the last read are handed over in order. */
+static ur_status run_device(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
+{
+    const ur_fit_config *cfg = &t->cfg;
+    ur_status st = device_setup(t, ctx);
+    if (st)
+        return st;
+    bool begun = false;
+    while (t->epoch < cfg->epochs && !st) {
+        double t0 = now_s();
+        if (t->step == 0) {
+            epoch_start(t);
+            device_epoch_begin(t);
+        } else if (!begun) {
+            device_epoch_begin(t); /* resumed inside an epoch */
+        }
+        begun = true;
+        t->dv.last_read = now_s();
+        while (t->step < t->steps && !st) {
+            int64_t s = t->step;
+            if (cb && cb->should_stop && cb->should_stop(cb->user)) {
+                if ((st = device_deliver(t, cb, t0, ctx)))
+                    break;
+                st = ur_error(ctx, UR_ERR_CANCELLED, "training stopped at epoch %d, step %lld",
+                              t->epoch + 1, (long long)t->step);
+                break;
+            }
+            int64_t n = UR_MIN(cfg->batch_size, t->n - s * cfg->batch_size);
+            if ((st = device_step(t, s, n, ctx)))
+                break;
+            ur_optimizer_set_iterations(t->opt, ur_optimizer_iterations(t->opt) + 1);
+            t->global++;
+            t->step++;
+            if (t->step == t->steps ||
+                (cb && cb->on_step && now_s() - t->dv.last_read >= 0.2))
+                st = device_deliver(t, cb, t0, ctx);
+        }
+        if (st)
+            break;
+        st = epoch_finish(t, cb, t0, ctx);
+    }
+    return st;
 }
 
 ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
@@ -717,21 +1136,13 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
     const char *names[2 * MAX_METRICS + 2];
     double values[2 * MAX_METRICS + 2];
     char nbuf[2 * MAX_METRICS + 2][104];
-    tally tv;
     ur_status st = UR_OK;
-    bool dev = ur_model_backend(m)->device_memory;
-    if (dev && (st = device_setup(t, ctx)))
-        return st;
+    if (ur_model_backend(m)->device_memory)
+        return run_device(t, cb, ctx);
     while (t->epoch < cfg->epochs && !st) {
         double t0 = now_s();
         if (t->step == 0) {
-            /* a new epoch: fresh states, order and sums */
-            ur_model_reset_states(m);
-            for (int64_t i = 0; i < t->n; i++)
-                t->r.idx[i] = i;
-            if (cfg->shuffle)
-                ur_rng_shuffle(&t->rng, t->r.idx, t->n);
-            tally_setup(&t->t, m, cfg, &t->train, 0);
+            epoch_start(t);
         }
         while (t->step < t->steps && !st) {
             int64_t s = t->step;
@@ -753,20 +1164,9 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
             if (st)
                 break;
             /* these weights gave a finite loss: the ones to keep if the next do not */
-            bool finite;
-            if (dev) {
-                st = device_step(t, ctx);
-                finite = st != UR_ERR_NUMERIC;
-                if (st == UR_ERR_NUMERIC)
-                    st = UR_OK;
-                if (st)
-                    break;
-            } else {
-                memcpy(t->good, params, n_params * sizeof(float));
-                ur_optimizer_step(t->opt, params, grads);
-                finite = all_finite(params, n_train_params);
-            }
-            if (!finite) {
+            memcpy(t->good, params, n_params * sizeof(float));
+            ur_optimizer_step(t->opt, params, grads);
+            if (!all_finite(params, n_train_params)) {
                 st = ur_error(ctx, UR_ERR_NUMERIC,
                               "the weights became NaN or infinite at epoch %d, step %lld (lower "
                               "the learning rate or clip the gradients); training stopped with "
@@ -785,33 +1185,11 @@ ur_status ur_trainer_run(ur_trainer *t, const ur_callbacks *cb, ur_ctx *ctx)
                 cb->on_step(cb->user, &p);
             }
         }
-        if (st == UR_ERR_NUMERIC && dev) {
-            t->dbe->copy(t->dbe, ur_model_device_params(m), t->dgood, n_params * sizeof(float));
-            ur_model_weights_changed_on_device(m);
-        } else if (st == UR_ERR_NUMERIC) {
+        if (st == UR_ERR_NUMERIC)
             memcpy(params, t->good, n_params * sizeof(float));
-        }
         if (st)
             break;
-        int k = tally_logs(&t->t, "", names, values, nbuf);
-        if (t->has_val) {
-            ur_model_reset_states(m);
-            tally_setup(&tv, m, cfg, &t->val, 0);
-            st = evaluate(&t->rv, &t->val, &tv, ctx);
-            if (st)
-                break;
-            k += tally_logs(&tv, "val_", names + k, values + k, nbuf + k);
-        }
-        int epoch = t->epoch;
-        t->epoch++;
-        t->step = 0;
-        if (cb && cb->on_epoch) {
-            ur_progress p = {.epoch = epoch, .epochs = cfg->epochs, .step = t->steps,
-                             .steps = t->steps, .global_step = t->global, .loss = values[0],
-                             .n_metrics = k, .metric_names = names, .metric_values = values,
-                             .seconds = now_s() - t0, .trainer = t};
-            cb->on_epoch(cb->user, &p);
-        }
+        st = epoch_finish(t, cb, t0, ctx);
     }
     return st;
 }

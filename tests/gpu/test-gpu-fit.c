@@ -4,8 +4,11 @@
  * (relative); the GPU-trained weights predict the same on the CPU; the fast
  * mode's curve stays within 5e-2. Covers LSTM + Dense with mse and adam
  * (clipnorm), GRU + Dropout + Dense with binary cross-entropy, accuracy and
- * rmsprop, and a Bidirectional SimpleRNN with sgd + momentum. Exits 77
- * where no GPU is usable. */
+ * rmsprop, a Bidirectional SimpleRNN with sgd + momentum, and LSTM +
+ * BatchNormalization with adam whose full batches must replay as a CUDA
+ * graph; every step's loss reaches on_step in order and matches the CPU's.
+ * A diverging run stops at the CPU's step with its last good weights.
+ * Exits 77 where no GPU is usable. */
 #include "datasets.h"
 #include "gradcheck.h"
 
@@ -17,12 +20,30 @@
 
 static int failures;
 
+#define MAX_STEPS 256
+
 typedef struct curve {
     int epochs;
     int n;
     char names[8][32];
     double v[MAX_EPOCHS][8];
+    int n_steps;              /* on_step calls, in order */
+    double step_loss[MAX_STEPS];
+    bool order_ok;            /* global steps came 1, 2, 3, ... */
+    char note[256];           /* how the device ran the steps */
 } curve;
+
+static void on_step(void *user, const ur_progress *p)
+{
+    curve *c = user;
+    if (p->global_step != c->n_steps + 1)
+        c->order_ok = false;
+    if (c->n_steps < MAX_STEPS)
+        c->step_loss[c->n_steps] = p->loss;
+    c->n_steps++;
+    const char *note = ur_trainer_graph_note(p->trainer);
+    snprintf(c->note, sizeof c->note, "%s", note ? note : "");
+}
 
 static void on_epoch(void *user, const ur_progress *p)
 {
@@ -48,7 +69,8 @@ static int train(const char *json, ur_dataset *ds, const ur_fit_config *cfg, con
     ur_ctx ctx = {0};
     int rc = 0;
     memset(c, 0, sizeof *c);
-    ur_callbacks cb = {.user = c, .on_epoch = on_epoch};
+    c->order_ok = true;
+    ur_callbacks cb = {.user = c, .on_epoch = on_epoch, .on_step = on_step};
     if (ur_model_use_device(m, device, exact, NULL, 0, &ctx) ||
         ur_model_fit(m, cfg, &ds->train, &ds->val, &cb, &ctx) ||
         ur_model_use_device(m, "cpu", false, NULL, 0, &ctx)) {
@@ -72,6 +94,20 @@ static int train(const char *json, ur_dataset *ds, const ur_fit_config *cfg, con
 
 static void compare(const char *what, const curve *cpu, const curve *gpu, double tol)
 {
+    if (!gpu->order_ok || gpu->n_steps != cpu->n_steps) {
+        printf("FAIL: %s: %d steps reported on the CPU, %d on the GPU%s\n", what, cpu->n_steps,
+               gpu->n_steps, gpu->order_ok ? "" : " (out of order)");
+        failures++;
+        return;
+    }
+    for (int s = 0; s < cpu->n_steps && s < MAX_STEPS; s++) {
+        double a = cpu->step_loss[s], b = gpu->step_loss[s];
+        if (!(fabs(a - b) <= tol * fmax(1e-6, fabs(a)))) {
+            printf("FAIL: %s: step %d loss: CPU %.8g, GPU %.8g\n", what, s + 1, a, b);
+            failures++;
+            break;
+        }
+    }
     if (cpu->epochs != gpu->epochs || cpu->n != gpu->n) {
         printf("FAIL: %s: %d epochs x %d values on the CPU, %d x %d on the GPU\n", what,
                cpu->epochs, cpu->n, gpu->epochs, gpu->n);
@@ -93,7 +129,16 @@ static void compare(const char *what, const curve *cpu, const curve *gpu, double
         }
 }
 
+static void check_graph(const char *what, const char *json, const char *data,
+                        const ur_fit_config *cfg, bool want_graph);
+
 static void check(const char *what, const char *json, const char *data, const ur_fit_config *cfg)
+{
+    check_graph(what, json, data, cfg, false);
+}
+
+static void check_graph(const char *what, const char *json, const char *data,
+                        const ur_fit_config *cfg, bool want_graph)
 {
     ur_ctx ctx = {0};
     ur_dataset *ds = ur_dataset_synthetic(data, 3, &ctx);
@@ -116,6 +161,13 @@ static void check(const char *what, const char *json, const char *data, const ur
         compare(label, &cpu, &gpu, 1e-3);
         snprintf(label, sizeof label, "%s (fast)", what);
         compare(label, &cpu, &fast, 5e-2);
+        if (getenv("GPU_TEST_VERBOSE"))
+            printf("  %s: %s\n", what, gpu.note);
+        if (want_graph && !strstr(gpu.note, "replays")) {
+            printf("FAIL: %s: the steps were not replayed as a CUDA graph: %s\n", what,
+                   gpu.note);
+            failures++;
+        }
         for (int64_t i = 0; i < n_pred * out_row; i++)
             if (!(fabs(pc[i] - pg[i]) <= 1e-3 * fmax(1.0, fabs(pc[i])))) {
                 printf("FAIL: %s: prediction %lld from GPU-trained weights %.7g, CPU-trained "
@@ -123,6 +175,75 @@ static void check(const char *what, const char *json, const char *data, const ur
                 failures++;
                 break;
             }
+    }
+    ur_dataset_free(ds);
+}
+
+/* A learning rate that blows the weights up: the GPU stops where the CPU
+ * does, with the same message and the same last good weights. */
+static void check_divergence(void)
+{
+    ur_ctx ctx = {0};
+    ur_dataset *ds = ur_dataset_synthetic("synthetic:sine?n=320&timesteps=8&val=0.1", 3, &ctx);
+    if (!ds) {
+        printf("FAIL: divergence: %s\n", ctx.message);
+        failures++;
+        return;
+    }
+    ur_fit_config cfg;
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_MSE;
+    ur_optimizer_defaults("sgd", &cfg.optimizer, NULL);
+    cfg.optimizer.learning_rate = 1e30;
+    cfg.epochs = 2;
+    cfg.batch_size = 16;
+    cfg.seed = 1;
+    char msg[2][1100];
+    float w[2][64] = {{0}};
+    for (int k = 0; k < 2; k++) {
+        ur_model *m = gc_model_from_json(
+            gc_json("{'layers': [{'class': 'Input', 'shape': [null, 1]},"
+                    "{'class': 'SimpleRNN', 'units': 4}, {'class': 'Dense', 'units': 1}]}"), 5);
+        ur_ctx c = {0};
+        if (!m || ur_model_use_device(m, k ? "cuda" : "cpu", true, NULL, 0, &c)) {
+            printf("FAIL: divergence: %s\n", c.message);
+            failures++;
+            ur_model_free(m);
+            ur_dataset_free(ds);
+            return;
+        }
+        ur_status st = ur_model_fit(m, &cfg, &ds->train, NULL, NULL, &c);
+        /* NaN or infinite may differ with the summation order: not the step */
+        char *w_ = strstr(c.message, "infinite");
+        if (w_)
+            memcpy(w_, "NaN-ish ", 8);
+        snprintf(msg[k], sizeof msg[k], "%d %s", (int)st, c.message);
+        w_ = strstr(msg[k], "NaN ");
+        if (w_)
+            memcpy(w_, "X   ", 4);
+        w_ = strstr(msg[k], "NaN-ish ");
+        if (w_)
+            memcpy(w_, "X       ", 8);
+        size_t n;
+        const float *p = ur_model_params(m, &n);
+        memcpy(w[k], p, (n < 64 ? n : 64) * sizeof(float));
+        ur_model_free(m);
+    }
+    if (strcmp(msg[0], msg[1]) != 0 || !strstr(msg[0], "last good weights")) {
+        printf("FAIL: divergence: the CPU says '%s', the GPU '%s'\n", msg[0], msg[1]);
+        failures++;
+    } else {
+        for (int i = 0; i < 64; i++)
+            if (!(fabsf(w[0][i] - w[1][i]) <= 1e-4f * fmaxf(1.0f, fabsf(w[0][i])))) {
+                printf("FAIL: divergence: last good weight %d: CPU %g, GPU %g\n", i, w[0][i],
+                       w[1][i]);
+                failures++;
+                break;
+            }
+    }
+    if (getenv("GPU_TEST_VERBOSE"))
+        printf("  divergence: %s\n", msg[1]); else if (getenv("GPU_TEST_VERBOSE")) {
+        printf("  divergence: %s\n", msg[1]);
     }
     ur_dataset_free(ds);
 }
@@ -174,5 +295,22 @@ int main(void)
                   "{'class': 'Dense', 'units': 1}]}"),
           "synthetic:sine?n=640&timesteps=16&val=0.1", &cfg);
 
+    /* BatchNormalization, a partial last batch (270 = 8 x 32 + 14), data on
+     * the device and the full batches replayed as a captured graph */
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_BINARY_CE;
+    ur_optimizer_defaults("adam", &cfg.optimizer, NULL);
+    cfg.epochs = 3;
+    cfg.batch_size = 32;
+    cfg.seed = 5;
+    cfg.metric_accuracy = true;
+    check_graph("LSTM BatchNormalization, graph replay, adam",
+                gc_json("{'layers': [{'class': 'Input', 'shape': [null, 1]},"
+                        "{'class': 'LSTM', 'units': 16},"
+                        "{'class': 'BatchNormalization'},"
+                        "{'class': 'Dense', 'units': 1, 'activation': 'sigmoid'}]}"),
+                "synthetic:parity?n=300&timesteps=8&val=0.1", &cfg, true);
+
+    check_divergence();
     return gpu_test_done(failures, "GPU training follows the CPU");
 }

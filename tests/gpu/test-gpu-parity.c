@@ -5,6 +5,9 @@
  * error, max|gpu - cpu| / max|cpu|; fast mode: 1e-2). Also: input dropout
  * with the same generator matches exactly, the device round trip of the
  * weights, and unsupported layers are refused with the layer's name.
+ * Layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Flatten,
+ * BatchNormalization (batch and moving statistics), RepeatVector,
+ * Concatenate, Add.
  * Exits 77 (skipped) where no GPU is usable. */
 #include "gradcheck.h"
 
@@ -360,6 +363,36 @@ int main(void)
     check("free time axis, Dense per step",
           seq("{'class': 'SimpleRNN', 'units': 4, 'return_sequences': true},"
               "{'class': 'Dense', 'units': 2, 'activation': 'tanh'}", -1, 3), 3, 7);
+    /* BatchNormalization: batch moments (training), a frozen layer's moving
+     * statistics, on (B, F) and on sequences (B, T, F) */
+    check("LSTM BatchNormalization Dense",
+          seq("{'class': 'LSTM', 'units': 6},"
+              "{'class': 'BatchNormalization', 'momentum': 0.9},"
+              "{'class': 'Dense', 'units': 3}", 5, 4), 8, 5);
+    check("BatchNormalization on sequences, no scale",
+          seq("{'class': 'GRU', 'units': 5, 'return_sequences': true},"
+              "{'class': 'BatchNormalization', 'scale': false, 'epsilon': 0.01}", 4, 3), 3, 4);
+    check("BatchNormalization frozen (moving statistics)",
+          seq("{'class': 'SimpleRNN', 'units': 4},"
+              "{'class': 'BatchNormalization', 'trainable': false, 'center': false}", 5, 3), 6,
+          5);
+    /* RepeatVector, Concatenate (features and time), Add */
+    check("encoder RepeatVector decoder",
+          seq("{'class': 'LSTM', 'units': 5}, {'class': 'RepeatVector', 'n': 4},"
+              "{'class': 'GRU', 'units': 3, 'return_sequences': true}", 6, 2), 3, 6);
+    check("Concatenate features and time, Add",
+          gc_json("{'layers': [{'name': 'a', 'class': 'Input', 'shape': [5, 3]},"
+                  "{'name': 'b', 'class': 'Input', 'shape': [5, 2]},"
+                  "{'name': 'la', 'class': 'LSTM', 'units': 4, 'return_sequences': true,"
+                  " 'inputs': 'a'},"
+                  "{'name': 'lb', 'class': 'GRU', 'units': 4, 'return_sequences': true,"
+                  " 'inputs': 'b'},"
+                  "{'name': 'feat', 'class': 'Concatenate', 'inputs': ['la', 'b', 'lb']},"
+                  "{'name': 'time', 'class': 'Concatenate', 'axis': 1, 'inputs': ['la', 'lb']},"
+                  "{'name': 'sum', 'class': 'Add', 'inputs': ['la', 'lb', 'la']},"
+                  "{'name': 'd', 'class': 'Dense', 'units': 2, 'inputs': 'feat'}],"
+                  " 'outputs': ['d', 'time', 'sum']}"),
+          3, 5);
     check_refusal();
     check_weights_round_trip();
     return gpu_test_done(failures, "all GPU parity checks passed");
