@@ -66,7 +66,7 @@ struct _UnrollTrainingView {
     GtkWidget *button_stack, *pause_button;
     GtkWidget *epoch_bar, *run_bar, *epoch_label, *run_label, *stats_label;
     GtkWidget *lr_revealer, *lr_live_spin;
-    GtkWidget *error_revealer, *error_label;
+    GtkWidget *error_bar, *error_heading, *error_label;
     char *error;
     char *status_text;
     char *blocker;
@@ -98,6 +98,7 @@ static guint signals[N_SIGNALS];
 #define TRAINING_ERROR (g_quark_from_static_string("unroll-training-view-error"))
 
 static void update_state(UnrollTrainingView *self);
+static void show_error(UnrollTrainingView *self, const char *heading, const char *message);
 static void update_blocker(UnrollTrainingView *self);
 static void save_settings(UnrollTrainingView *self);
 
@@ -393,11 +394,9 @@ static void save_settings(UnrollTrainingView *self)
     g_autoptr(GError) error = NULL;
     if (g_mkdir_with_parents(dir, 0755) != 0 ||
         !g_file_set_contents(path, json, -1, &error)) {
-        g_free(self->error);
-        self->error = g_strdup_printf("The training settings were not kept: %s",
-                                      error ? error->message : g_strerror(errno));
-        gtk_label_set_text(GTK_LABEL(self->error_label), self->error);
-        gtk_revealer_set_reveal_child(GTK_REVEALER(self->error_revealer), TRUE);
+        g_autofree char *message = g_strdup_printf("%s: %s", path,
+                                                   error ? error->message : g_strerror(errno));
+        show_error(self, "The training settings were not kept", message);
     }
 }
 
@@ -410,10 +409,9 @@ static void load_settings(UnrollTrainingView *self)
         return;
     g_autoptr(GError) error = NULL;
     if (!unroll_training_view_apply_settings_json(self, text, &error)) {
-        g_free(self->error);
-        self->error = g_strdup_printf("%s: %s (the defaults are shown)", path, error->message);
-        gtk_label_set_text(GTK_LABEL(self->error_label), self->error);
-        gtk_revealer_set_reveal_child(GTK_REVEALER(self->error_revealer), TRUE);
+        g_autofree char *message = g_strdup_printf("%s: %s", path, error->message);
+        show_error(self, "The remembered settings could not be read: the defaults are shown",
+                   message);
     }
 }
 
@@ -479,7 +477,10 @@ static void show_progress(UnrollTrainingView *self, const unroll_train_progress 
     self->last_text_us = now;
     self->shown_lr = p->learning_rate;
     char text[160];
-    if (p->epochs > 0) {
+    if (p->epochs > 0 && p->steps == 0) {
+        gtk_label_set_text(GTK_LABEL(self->epoch_label), "Epoch —");
+        gtk_label_set_text(GTK_LABEL(self->run_label), "Run —");
+    } else if (p->epochs > 0) {
         g_snprintf(text, sizeof text, "Epoch %d of %d · step %lld of %lld", MIN(p->epoch + 1, p->epochs),
                    p->epochs, (long long)p->step, (long long)p->steps);
         gtk_label_set_text(GTK_LABEL(self->epoch_label), text);
@@ -563,13 +564,16 @@ static void update_state(UnrollTrainingView *self)
     gtk_revealer_set_reveal_child(GTK_REVEALER(self->lr_revealer), st == UNROLL_TRAIN_PAUSED);
 }
 
-static void show_error(UnrollTrainingView *self, const char *message)
+/* The error banner: heading and message (NULL message: hidden). */
+static void show_error(UnrollTrainingView *self, const char *heading, const char *message)
 {
     g_free(self->error);
     self->error = g_strdup(message);
-    if (message)
+    if (message) {
+        gtk_label_set_text(GTK_LABEL(self->error_heading), heading);
         gtk_label_set_text(GTK_LABEL(self->error_label), message);
-    gtk_revealer_set_reveal_child(GTK_REVEALER(self->error_revealer), message != NULL);
+    }
+    gtk_widget_set_visible(self->error_bar, message != NULL);
 }
 
 /* ---------------------------------------------------------- charts */
@@ -691,7 +695,7 @@ static void worker_finished(UnrollTrainingView *self, int status, const char *me
 {
     self->resume_run = 0;
     if (status == UR_RUN_FAILED)
-        show_error(self, message ? message : "Training failed");
+        show_error(self, "Training failed", message ? message : "unknown error");
     update_state(self);
     if (status == UR_RUN_CANCELLED) {
         gtk_label_set_text(GTK_LABEL(self->status_title), "Stopped");
@@ -725,7 +729,7 @@ gboolean unroll_training_view_train(UnrollTrainingView *self, GError **error)
     unroll_training_view_get_fit(self, &fit, &spec);
     unroll_train_options opts;
     fill_options(self, &opts);
-    show_error(self, NULL);
+    show_error(self, NULL, NULL);
     clear_charts(self, fit.metric_accuracy ? "accuracy" : "mae");
     self->resume_run = 0;
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(self->epoch_bar), 0);
@@ -744,7 +748,7 @@ gboolean unroll_training_view_resume_run(UnrollTrainingView *self, gint64 run_id
     unroll_train_options opts;
     fill_options(self, &opts);
     opts.monitor = NULL; /* the run keeps its own */
-    show_error(self, NULL);
+    show_error(self, NULL, NULL);
     clear_charts(self, "accuracy");
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(self->epoch_bar), 0);
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(self->run_bar), 0);
@@ -791,7 +795,7 @@ static void train_activated(GSimpleAction *a, GVariant *p, gpointer data)
     UnrollTrainingView *self = data;
     g_autoptr(GError) error = NULL;
     if (!unroll_training_view_train(self, &error))
-        show_error(self, error->message);
+        show_error(self, "Training did not start", error->message);
 }
 
 static void pause_activated(GSimpleAction *a, GVariant *p, gpointer data)
@@ -832,7 +836,8 @@ static void export_response(GtkNativeDialog *dialog, int response, gpointer data
                     : g_str_equal(call->format, "svg") ? unroll_chart_export_svg(c, path, w, h, &error)
                                                        : unroll_chart_export_csv(c, path, &error);
         if (!ok)
-            show_error(self, error ? error->message : "The chart was not exported: the file has no local path");
+            show_error(self, "The chart was not exported",
+                       error ? error->message : "the chosen file has no local path");
     }
     if (self->chooser == dialog)
         g_clear_object(&self->chooser);
@@ -1219,18 +1224,24 @@ static GtkWidget *build_header(UnrollTrainingView *self)
     gtk_box_append(GTK_BOX(top), titles);
     gtk_box_append(GTK_BOX(top), self->button_stack);
 
-    /* the error: a banner-like line with the message */
+    /* the error: a banner with a heading line and the message under it (a
+     * wrapped label beside an icon reports heights GTK 4.8 finds
+     * inconsistent, so the icon sits on the heading line) */
+    GtkWidget *heading = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_box_append(GTK_BOX(heading), gtk_image_new_from_icon_name("dialog-error-symbolic"));
+    self->error_heading = gtk_label_new(NULL);
+    gtk_widget_add_css_class(self->error_heading, "heading");
+    gtk_box_append(GTK_BOX(heading), self->error_heading);
     self->error_label = gtk_label_new(NULL);
     gtk_label_set_wrap(GTK_LABEL(self->error_label), TRUE);
     gtk_label_set_xalign(GTK_LABEL(self->error_label), 0);
     gtk_label_set_selectable(GTK_LABEL(self->error_label), TRUE);
-    gtk_widget_set_hexpand(self->error_label, TRUE);
-    GtkWidget *error_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 10);
+    GtkWidget *error_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
     gtk_widget_add_css_class(error_box, "unroll-training-error");
-    gtk_box_append(GTK_BOX(error_box), gtk_image_new_from_icon_name("dialog-error-symbolic"));
+    gtk_box_append(GTK_BOX(error_box), heading);
     gtk_box_append(GTK_BOX(error_box), self->error_label);
-    self->error_revealer = gtk_revealer_new();
-    gtk_revealer_set_child(GTK_REVEALER(self->error_revealer), error_box);
+    self->error_bar = error_box;
+    gtk_widget_set_visible(error_box, FALSE);
 
     /* progress */
     self->epoch_label = gtk_label_new("Epoch —");
@@ -1275,7 +1286,7 @@ static GtkWidget *build_header(UnrollTrainingView *self)
 
     GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 10);
     gtk_box_append(GTK_BOX(box), top);
-    gtk_box_append(GTK_BOX(box), self->error_revealer);
+    gtk_box_append(GTK_BOX(box), self->error_bar);
     gtk_box_append(GTK_BOX(box), grid);
     gtk_box_append(GTK_BOX(box), self->stats_label);
     gtk_box_append(GTK_BOX(box), self->lr_revealer);
