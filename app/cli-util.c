@@ -386,6 +386,15 @@ bool cli_read_device(const cli_command *cmd, const cli_args *a, const char **dev
     return true;
 }
 
+void cli_report_device(const char *cmd, const ur_model *m, const char *note, bool exact)
+{
+    if (note && note[0])
+        fprintf(stderr, "unroll %s: %s\n", cmd, note);
+    else if (strcmp(ur_model_device(m), "cpu") != 0)
+        printf("Device: %s%s\n", ur_model_device(m), exact ? " (exact float32 math)" : "");
+    fflush(stdout);
+}
+
 bool cli_use_device(const char *cmd, ur_model *m, const char *device, bool exact)
 {
     char note[600];
@@ -394,10 +403,6 @@ bool cli_use_device(const char *cmd, ur_model *m, const char *device, bool exact
         cli_error(cmd, "%s", ctx.message);
         return false;
     }
-    if (note[0])
-        fprintf(stderr, "unroll %s: %s\n", cmd, note);
-    else if (strcmp(ur_model_device(m), "cpu") != 0)
-        printf("Device: %s%s\n", ur_model_device(m), exact ? " (exact float32 math)" : "");
-    fflush(stdout);
+    cli_report_device(cmd, m, note, exact);
     return true;
 }

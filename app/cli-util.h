@@ -103,6 +103,8 @@ const char *cli_join(const char *const *names, int n, char *buf, size_t size);
  * line: the GPU taken (stdout), or why auto stayed on the CPU (stderr). */
 bool cli_read_device(const cli_command *cmd, const cli_args *a, const char **device, bool *exact);
 bool cli_use_device(const char *cmd, ur_model *m, const char *device, bool exact);
+/* That line for a model already moved (note: why auto stayed on the CPU). */
+void cli_report_device(const char *cmd, const ur_model *m, const char *note, bool exact);
 
 int cmd_summary(int argc, char **argv);
 int cmd_train(int argc, char **argv);

@@ -13,12 +13,15 @@
 
 static const cli_option summary_options[] = {
     {"ascii", NULL, "draw the table with plain ASCII characters"},
+    {"device", "DEV", "also say how each layer runs on DEV: auto, cpu, cuda or cuda:N\n"
+                      "(cudnn, kernels: the GPU's own kernels, cublas, or cpu)"},
+    {"gpu-math", "MODE", "fast (default) or exact: the GPU math that --device opens"},
     {NULL, NULL, NULL},
 };
 
 static const cli_command summary_command = {
     .name = "summary",
-    .synopsis = "MODEL.json [--ascii]",
+    .synopsis = "MODEL.json [--ascii] [--device DEV]",
     .description =
         "Prints the model's layers as Keras's model.summary() does: each layer with its\n"
         "class, output shape(s) and number of parameters; for functional graphs (several\n"
@@ -26,7 +29,9 @@ static const cli_command summary_command = {
         "and what each layer is connected to, as layer[0][k] (output k of that layer).\n"
         "Then the total, trainable and non-trainable parameters and their size as\n"
         "float32. A model with errors is not summarised: each error is printed with its\n"
-        "file:line:column and the exit status is 1.",
+        "file:line:column and the exit status is 1. With --device, the model is also\n"
+        "opened there and each layer's path is listed (a layer the GPU cannot run makes\n"
+        "--device cuda fail with its name; auto then says why it stays on the CPU).",
     .options = summary_options,
     .epilog = "The table is as wide as Keras makes it: at most 88 columns (108 for graphs), and\n"
               "no wider than the terminal ($COLUMNS, else 80 when not a terminal) minus 4.\n",
@@ -288,12 +293,42 @@ static void print_summary(const ur_graph *g, bool ascii)
            memory_size((double)frozen * 4, mem, sizeof mem));
 }
 
+/* --device: the model on that device, and each layer's path there. */
+static int print_paths(const char *cmd, ur_graph *g, const char *device, bool exact)
+{
+    ur_ctx ctx = {0};
+    ur_model *m = ur_model_new(g, &ctx); /* takes g */
+    if (!m) {
+        cli_error(cmd, "%s", ctx.message);
+        return CLI_EXIT_FAIL;
+    }
+    int status = CLI_EXIT_FAIL;
+    if (cli_use_device(cmd, m, device, exact)) {
+        const ur_graph *mg = ur_model_graph(m);
+        printf(" Layers on %s:\n", ur_model_device(m));
+        for (int i = 0; i < ur_graph_n_layers(mg); i++) {
+            const ur_layer *l = ur_graph_layer(mg, i);
+            printf("   %s (%s): %s\n", ur_layer_name(l), ur_layer_class(l),
+                   ur_model_layer_path(m, i));
+        }
+        status = CLI_EXIT_OK;
+    }
+    ur_model_free(m);
+    return status;
+}
+
 static int summary(const cli_command *cmd, const cli_args *a)
 {
+    const char *device = NULL;
+    bool exact = false;
+    if (cli_get(cmd, a, "device") && !cli_read_device(cmd, a, &device, &exact))
+        return CLI_EXIT_USAGE;
     ur_graph *g = cli_open_model(cmd->name, a->pos[0]);
     if (!g)
         return CLI_EXIT_FAIL;
     print_summary(g, cli_flag(cmd, a, "ascii"));
+    if (device)
+        return print_paths(cmd->name, g, device, exact);
     ur_graph_free(g);
     return CLI_EXIT_OK;
 }

@@ -479,14 +479,14 @@ static int train(const cli_command *cmd, const cli_args *a)
     bool exact;
     if (!cli_read_device(cmd, a, &device, &exact))
         return CLI_EXIT_USAGE;
+    /* the run moves the model before it records itself, with the device */
+    rs.device = device;
+    rs.exact_math = exact;
     int status;
     ur_run *r = open_run(cmd, a, &rs, &status);
     if (!r)
         return status;
-    if (!cli_use_device(name, ur_run_model(r), device, exact)) {
-        ur_run_free(r);
-        return CLI_EXIT_FAIL;
-    }
+    cli_report_device(name, ur_run_model(r), ur_run_device_note(r), exact);
     const ur_fit_config *cfg = ur_run_fit(r);
     const ur_dataset *ds = ur_run_dataset(r);
     if (ur_run_id(r) > 0) {

@@ -584,6 +584,8 @@ ur_cuda_backend_open(const ur_cuda_host *host, int device, bool exact, char *why
                                                      : CUDNN_DEFAULT_MATH;
     const char *bm = getenv("UNROLL_CUDNN_BIAS");
     cb->single_bias = bm && strcmp(bm, "single") == 0;
+    const char *rp = getenv("UNROLL_RNN_PATH");
+    cb->rnn_path = rp && strcmp(rp, "cudnn") == 0 ? 1 : rp && strcmp(rp, "kernels") == 0 ? 2 : 0;
     const char *zh = getenv("UNROLL_CUDNN_ZERO_HX");
     cb->zero_hx = zh && strcmp(zh, "1") == 0;
     cb->exact = exact;

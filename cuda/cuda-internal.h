@@ -46,6 +46,7 @@ typedef struct cu_backend {
     int fast_math;           /* cudnnMathType_t of the fast mode */
     bool single_bias;        /* LSTM/SimpleRNN in cuDNN's single-bias mode */
     bool zero_hx;            /* hand cuDNN zero initial states, not NULL */
+    int rnn_path;            /* 0 auto, 1 cuDNN where it can, 2 own kernels where they can */
     char err[512];           /* the first failure of a call that has no ur_ctx */
 } cu_backend;
 

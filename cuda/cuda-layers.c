@@ -3,8 +3,10 @@
  * reset_after, SimpleRNN tanh/relu, Bidirectional) go through the cuDNN 9
  * RNN API with the Keras <-> cuDNN weight mapping of rnn-reference.md §3-4
  * (weights packed into cuDNN's weight space before each forward, gradients
- * unpacked and accumulated after each backward); Dense through cuBLAS;
- * Dropout and Flatten through own kernels. Layers and options not listed in
+ * unpacked and accumulated after each backward), or through the own
+ * recurrence kernels (recurrence.cu) where cuDNN cannot express the layer
+ * and for small layers; Dense through cuBLAS; Dropout, Flatten,
+ * BatchNormalization, RepeatVector, Concatenate and Add through own kernels. Layers and options not listed in
  * cu_supports_layer make the model refuse this backend up front. */
 #include "cuda-internal.h"
 
@@ -38,8 +40,16 @@ static const char *act_name(ur_activation a)
     return a >= 0 && a < UR_ACT_COUNT ? n[a] : "?";
 }
 
-/* Why cuDNN cannot run this recurrent configuration, or NULL. */
-static bool rnn_supported(const ur_layer *l, char *why, size_t size)
+static int own_cell(const ur_layer *l)
+{
+    int k = kind_of(l);
+    return k == K_LSTM ? CUK_CELL_LSTM
+         : k == K_SIMPLE ? CUK_CELL_SIMPLE
+         : UR_CFG(l, ur_rnn_cfg)->reset_after ? CUK_CELL_GRU_AFTER : CUK_CELL_GRU_BEFORE;
+}
+
+/* Whether cuDNN runs this recurrent configuration; why not in why. */
+static bool cudnn_runs(const ur_layer *l, char *why, size_t size)
 {
     const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
     int k = kind_of(l);
@@ -48,36 +58,87 @@ static bool rnn_supported(const ur_layer *l, char *why, size_t size)
         return false;
     }
     if (c->recurrent_dropout > 0 && c->recurrent_dropout < 1) {
-        snprintf(why, size, "recurrent_dropout needs the GPU's own recurrence kernels, which "
-                 "are not written yet (cuDNN cannot express it)");
+        snprintf(why, size, "cuDNN cannot express recurrent_dropout");
         return false;
     }
     if (k == K_SIMPLE) {
         if (c->activation != UR_ACT_TANH && c->activation != UR_ACT_RELU) {
-            snprintf(why, size, "SimpleRNN with activation %s: cuDNN runs tanh and relu only; "
-                     "own kernels for other activations are not written yet",
+            snprintf(why, size, "cuDNN runs SimpleRNN with tanh and relu only, not %s",
                      act_name(c->activation));
             return false;
         }
         return true;
     }
     if (c->activation != UR_ACT_TANH || c->recurrent_activation != UR_ACT_SIGMOID) {
-        snprintf(why, size, "activation %s / recurrent_activation %s: cuDNN runs tanh / sigmoid "
-                 "only; own kernels for other activations are not written yet",
-                 act_name(c->activation), act_name(c->recurrent_activation));
+        snprintf(why, size, "cuDNN runs activation tanh / recurrent_activation sigmoid only, "
+                 "not %s / %s", act_name(c->activation), act_name(c->recurrent_activation));
         return false;
     }
     if (k == K_GRU && !c->reset_after) {
-        snprintf(why, size, "GRU with reset_after=false: cuDNN runs the reset-after form only; "
-                 "own kernels for it are not written yet");
+        snprintf(why, size, "cuDNN runs GRU's reset-after form only");
         return false;
     }
     if (c->dropout > 0 && c->dropout < 1 && c->implementation == 1) {
-        snprintf(why, size, "dropout with implementation=1 (a mask per gate) cannot run "
-                 "through cuDNN; use implementation=2");
+        snprintf(why, size, "cuDNN cannot express dropout with implementation=1 (a mask per "
+                 "gate)");
         return false;
     }
     return true;
+}
+
+/* Whether the own recurrence kernels (recurrence.cu) run it; why not. */
+static bool own_runs(const ur_layer *l, char *why, size_t size)
+{
+    const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
+    if (c->stateful) {
+        snprintf(why, size, "stateful recurrent layers do not run on the GPU yet");
+        return false;
+    }
+    if (c->recurrent_dropout > 0 && c->recurrent_dropout < 1) {
+        snprintf(why, size, "recurrent_dropout does not run on the GPU yet");
+        return false;
+    }
+    if (c->dropout > 0 && c->dropout < 1 && c->implementation == 1) {
+        snprintf(why, size, "dropout with implementation=1 (a mask per gate) does not run on the "
+                 "GPU yet; use implementation=2");
+        return false;
+    }
+    if (c->activation == UR_ACT_SOFTMAX ||
+        (kind_of(l) != K_SIMPLE && c->recurrent_activation == UR_ACT_SOFTMAX)) {
+        snprintf(why, size, "a softmax inside a recurrent cell does not run on the GPU");
+        return false;
+    }
+    if (!cuk_rec_fits(own_cell(l), c->units)) {
+        snprintf(why, size, "the GPU's own recurrence kernels run up to %s units of this cell, "
+                 "not %lld", kind_of(l) == K_LSTM ? "about 90" : kind_of(l) == K_GRU ? "about "
+                 "110" : "1024", (long long)c->units);
+        return false;
+    }
+    return true;
+}
+
+/* The layer runs on the own kernels (else cuDNN): where cuDNN cannot, and
+ * where they fit, as they run a layer in one launch (UNROLL_RNN_PATH=cudnn
+ * or kernels forces a path where both can). */
+static bool rnn_own(const cu_backend *cb, const ur_layer *l)
+{
+    char why[256];
+    bool dnn = cudnn_runs(l, why, sizeof why), own = own_runs(l, why, sizeof why);
+    if (!dnn || !own)
+        return own;
+    return cb->rnn_path != 1;
+}
+
+static bool rnn_supported(const ur_layer *l, char *why, size_t size)
+{
+    char a[256], b[256];
+    if (cudnn_runs(l, a, sizeof a) || own_runs(l, b, sizeof b))
+        return true;
+    if (strcmp(a, b) == 0)
+        snprintf(why, size, "%s", a);
+    else
+        snprintf(why, size, "%s; %s", a, b);
+    return false;
 }
 
 bool cu_supports_layer(const ur_backend *be, const ur_layer *l, char *why, size_t size)
@@ -109,7 +170,8 @@ bool cu_supports_layer(const ur_backend *be, const ur_layer *l, char *why, size_
             snprintf(why, size, "the wrapped layer is missing");
             return false;
         }
-        return rnn_supported(l->inner[0], why, size) && rnn_supported(l->inner[1], why, size);
+        /* both directions through cuDNN */
+        return cudnn_runs(l->inner[0], why, size) && cudnn_runs(l->inner[1], why, size);
     default:
         snprintf(why, size, "no GPU implementation of %s yet (GPU layers: Dense, LSTM, GRU, "
                  "SimpleRNN, Bidirectional, Dropout, Flatten, BatchNormalization, "
@@ -124,7 +186,7 @@ const char *cu_layer_path(const ur_backend *be, const ur_layer *l)
     switch (kind_of(l)) {
     case K_LSTM:
     case K_GRU:
-    case K_SIMPLE:
+    case K_SIMPLE: return rnn_own(cu_of(be), l) ? "kernels" : "cudnn";
     case K_BIDIR: return "cudnn";
     case K_DENSE: return "cublas";
     case K_INPUT: return "none";
@@ -341,6 +403,23 @@ static float *wgrad(const cu_backend *cb, const ur_weight *w)
     return w->trainable ? cb->grads + w->offset : NULL;
 }
 
+/* A dropout keep mask of n values drawn on the host from the run's
+ * generator, exactly as the CPU draws it, into device memory. */
+static ur_status upload_dropout_mask(cu_backend *cb, ur_rng *rng, double rate, float *mask,
+                                     int64_t n, ur_ctx *ctx)
+{
+    float *hm = malloc((size_t)n * sizeof(float) + 4);
+    if (!hm)
+        return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory for a dropout mask");
+    cb->host->dropout_mask(rng, (float)rate, hm, n);
+    cudaError_t e = cudaMemcpyAsync(mask, hm, (size_t)n * 4, cudaMemcpyHostToDevice, cb->stream);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(cb->stream); /* hm is freed next */
+    free(hm);
+    CU_CHECK(cb, ctx, e);
+    return UR_OK;
+}
+
 /* Forward of one direction: x (B, T, I) in input order; hx, cx may be NULL
  * (zeros). Leaves y (processing order), hy, cy in the core. */
 static ur_status core_forward(cu_backend *cb, rnn_core *rc, const ur_weight *w, const float *x,
@@ -357,16 +436,9 @@ static ur_status core_forward(cu_backend *cb, rnn_core *rc, const ur_weight *w, 
      * exactly as the CPU draws it (one (B, I) mask per sequence) */
     pl->dropout_applied = p->training && c->dropout > 0.0 && c->dropout < 1.0;
     if (pl->dropout_applied) {
-        float *hm = malloc((size_t)(B * I) * sizeof(float));
-        if (!hm)
-            return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory for a dropout mask");
-        cb->host->dropout_mask(p->rng, (float)c->dropout, hm, B * I);
-        cudaError_t e = cudaMemcpyAsync(rc->mask, hm, (size_t)(B * I) * 4, cudaMemcpyHostToDevice,
-                                        cb->stream);
-        if (e == cudaSuccess)
-            e = cudaStreamSynchronize(cb->stream); /* hm is freed next */
-        free(hm);
-        CU_CHECK(cb, ctx, e);
+        ur_status st = upload_dropout_mask(cb, p->rng, c->dropout, rc->mask, B * I, ctx);
+        if (st)
+            return st;
     }
     CU_KERNEL(cb, ctx, cuk_seq_copy_tm(cu_s(cb), rc->xs, pl->tm, x, false,
                                        pl->dropout_applied ? rc->mask : NULL, B, T, I,
@@ -540,6 +612,211 @@ static ur_status rnn_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
                          given && rc.plan->G == 4 ? p->din[2].data : NULL, ctx);
 }
 
+/* ------------------------------------------- own recurrence kernels */
+
+/* The layer's cache on the own path: sequences in processing order. */
+typedef struct own_bufs {
+    float *xs, *mask, *xz, *gates, *extra, *hp, *y, *hT, *cT, *dhT, *dcT, *dzx, *dzr, *dxs,
+        *dh0, *dc0;
+} own_bufs;
+
+static size_t own_carve(const ur_layer *l, int64_t B, int64_t T, int64_t I, char *base,
+                        own_bufs *o)
+{
+    int cell = own_cell(l);
+    int64_t U = UR_CFG(l, ur_rnn_cfg)->units;
+    int64_t G = cell == CUK_CELL_LSTM ? 4 : cell == CUK_CELL_SIMPLE ? 1 : 3, N = B * T;
+    own_bufs tmp;
+    if (!o)
+        o = &tmp;
+    char *cur = base;
+    o->xs = carve_bytes(&cur, (size_t)(N * I) * 4);
+    o->mask = carve_bytes(&cur, (size_t)(B * I) * 4);
+    o->xz = carve_bytes(&cur, (size_t)(N * G * U) * 4);
+    o->gates = carve_bytes(&cur, (size_t)(N * G * U) * 4);
+    o->extra = carve_bytes(&cur, (size_t)(N * U) * 4);
+    o->hp = carve_bytes(&cur, (size_t)(N * U) * 4);
+    o->y = carve_bytes(&cur, (size_t)(N * U) * 4);
+    o->hT = carve_bytes(&cur, (size_t)(B * U) * 4);
+    o->cT = carve_bytes(&cur, (size_t)(B * U) * 4);
+    o->dhT = carve_bytes(&cur, (size_t)(B * U) * 4);
+    o->dcT = carve_bytes(&cur, (size_t)(B * U) * 4);
+    o->dzx = carve_bytes(&cur, (size_t)(N * G * U) * 4);
+    o->dzr = carve_bytes(&cur, (size_t)(cell == CUK_CELL_GRU_AFTER ? N * G * U : 1) * 4);
+    o->dxs = carve_bytes(&cur, (size_t)(N * I) * 4);
+    o->dh0 = carve_bytes(&cur, (size_t)(B * U) * 4);
+    o->dc0 = carve_bytes(&cur, (size_t)(B * U) * 4);
+    return (size_t)((uintptr_t)cur - (uintptr_t)base);
+}
+
+/* The kernels' arguments for the layer's pass p. */
+static cuk_rec own_args(cu_backend *cb, const ur_layer *l, const ur_pass *p, const own_bufs *o)
+{
+    const ur_rnn_cfg *c = UR_CFG(l, ur_rnn_cfg);
+    cuk_rec a = {.cell = own_cell(l), .act = (int)c->activation,
+                 .ract = (int)c->recurrent_activation, .B = p->in[0].dim[0],
+                 .T = p->in[0].dim[1], .U = c->units};
+    if (a.cell == CUK_CELL_SIMPLE)
+        a.ract = a.act;
+    int64_t GU = (a.cell == CUK_CELL_LSTM ? 4 : a.cell == CUK_CELL_SIMPLE ? 1 : 3) * a.U;
+    a.xz = o->xz;
+    a.R = wdata(cb, &l->weights[1]);
+    if (c->use_bias) {
+        a.bx = wdata(cb, &l->weights[2]);
+        if (a.cell == CUK_CELL_GRU_AFTER)
+            a.bh = a.bx + GU;
+    }
+    bool given = p->n_in > 1;
+    a.h0 = given ? p->in[1].data : NULL;
+    a.c0 = given && a.cell == CUK_CELL_LSTM ? p->in[2].data : NULL;
+    a.gates = o->gates;
+    a.extra = o->extra;
+    a.hp = o->hp;
+    a.y = o->y;
+    a.hT = o->hT;
+    a.cT = o->cT;
+    a.dzx = o->dzx;
+    a.dzr = a.cell == CUK_CELL_GRU_AFTER ? o->dzr : NULL;
+    a.dh0 = o->dh0;
+    a.dc0 = o->dc0;
+    return a;
+}
+
+/* What forward and backward of one pass share. */
+typedef struct own_pass {
+    const ur_rnn_cfg *c;
+    const ur_tensor *x;
+    int64_t B, T, I, U, GU;
+    own_bufs o;
+    cuk_rec a;
+} own_pass;
+
+static own_pass own_begin(cu_backend *cb, const ur_layer *l, const ur_pass *p)
+{
+    own_pass q = {.c = UR_CFG(l, ur_rnn_cfg), .x = &p->in[0]};
+    q.B = q.x->dim[0];
+    q.T = q.x->dim[1];
+    q.I = q.x->dim[2];
+    own_carve(l, q.B, q.T, q.I, p->cache, &q.o);
+    q.a = own_args(cb, l, p, &q.o);
+    q.U = q.a.U;
+    q.GU = (q.a.cell == CUK_CELL_LSTM ? 4 : q.a.cell == CUK_CELL_SIMPLE ? 1 : 3) * q.U;
+    return q;
+}
+
+static ur_status own_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    own_pass q = own_begin(cb, l, p);
+    const ur_rnn_cfg *c = q.c;
+    const ur_tensor *x = q.x;
+    ur_ctx *ctx = p->ctx;
+    int64_t B = q.B, T = q.T, I = q.I, GU = q.GU;
+    own_bufs o = q.o;
+    cuk_rec a = q.a;
+    /* the input dropout mask, drawn on the host as the CPU draws it */
+    bool drop = p->training && c->dropout > 0.0 && c->dropout < 1.0;
+    if (drop) {
+        ur_status st = upload_dropout_mask(cb, p->rng, c->dropout, o.mask, B * I, ctx);
+        if (st)
+            return st;
+    } else if (c->dropout > 0.0 && c->dropout < 1.0) {
+        /* backward multiplies by the mask of the last forward: ones */
+        CU_KERNEL(cb, ctx, cuk_fill(cu_s(cb), o.mask, 1.0f, B * I));
+    }
+    /* the sequence in processing order (x itself when it already is) */
+    const float *xs = x->data;
+    if (drop || c->go_backwards) {
+        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), o.xs, x->data, drop ? o.mask : NULL, B, T, I,
+                                        c->go_backwards, false));
+        xs = o.xs;
+    }
+    float one = 1.0f, zero = 0.0f;
+    /* xz (N, GU) = xs (N, I) K (I, GU), row-major */
+    CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)GU, (int)(B * T),
+                                 (int)I, &one, wdata(cb, &l->weights[0]), (int)GU, xs, (int)I,
+                                 &zero, o.xz, (int)GU));
+    CU_KERNEL(cb, ctx, cuk_rec_forward(cu_s(cb), &a));
+    size_t bu = (size_t)(B * a.U) * 4;
+    ur_status st = c->return_sequences
+                       ? copy_dev(cb, p->out[0].data, o.y, bu * (size_t)T, ctx)
+                       : copy_dev(cb, p->out[0].data, o.hT, bu, ctx);
+    if (!st && c->return_state) {
+        st = copy_dev(cb, p->out[1].data, o.hT, bu, ctx);
+        if (!st && a.cell == CUK_CELL_LSTM)
+            st = copy_dev(cb, p->out[2].data, o.cT, bu, ctx);
+    }
+    return st;
+}
+
+static ur_status own_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
+{
+    own_pass q = own_begin(cb, l, p);
+    const ur_rnn_cfg *c = q.c;
+    const ur_tensor *x = q.x;
+    ur_ctx *ctx = p->ctx;
+    int64_t B = q.B, T = q.T, I = q.I, U = q.U, GU = q.GU;
+    own_bufs o = q.o;
+    cuk_rec a = q.a;
+    int64_t N = B * T, BU = B * U;
+    /* the final states' gradients: the last output and the state outputs
+     * (used in place when only one of them has one) */
+    const float *dh_parts[2] = {!c->return_sequences ? p->dout[0].data : NULL,
+                                c->return_state ? p->dout[1].data : NULL};
+    a.dhT = dh_parts[0] ? dh_parts[0] : dh_parts[1];
+    if (dh_parts[0] && dh_parts[1]) {
+        CU_CHECK(cb, ctx, cudaMemcpyAsync(o.dhT, dh_parts[0], (size_t)BU * 4,
+                                          cudaMemcpyDeviceToDevice, cb->stream));
+        CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), o.dhT, dh_parts[1], BU));
+        a.dhT = o.dhT;
+    }
+    a.dcT = c->return_state && a.cell == CUK_CELL_LSTM ? p->dout[2].data : NULL;
+    a.dy = c->return_sequences ? p->dout[0].data : NULL;
+    CU_KERNEL(cb, ctx, cuk_rec_backward(cu_s(cb), &a));
+    float one = 1.0f, zero = 0.0f;
+    const ur_weight *wk = &l->weights[0], *wr = &l->weights[1];
+    /* dK (I, GU) += xsᵀ dzx */
+    bool drop_any = c->dropout > 0.0 && c->dropout < 1.0;
+    const float *xs = drop_any || c->go_backwards ? o.xs : x->data;
+    if (wgrad(cb, wk))
+        CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_T, (int)GU, (int)I, (int)N,
+                                     &one, o.dzx, (int)GU, xs, (int)I, &one, wgrad(cb, wk),
+                                     (int)GU));
+    /* dR (U, GU) += hpᵀ dzr; GRU reset_after=false: its candidate block from
+     * (r h_prev)ᵀ dzx_h */
+    if (wgrad(cb, wr)) {
+        const float *dzr = a.dzr ? a.dzr : o.dzx;
+        int64_t cols = a.cell == CUK_CELL_GRU_BEFORE ? 2 * U : GU;
+        CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_T, (int)cols, (int)U,
+                                     (int)N, &one, dzr, (int)GU, o.hp, (int)U, &one,
+                                     wgrad(cb, wr), (int)GU));
+        if (a.cell == CUK_CELL_GRU_BEFORE)
+            CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_N, CUBLAS_OP_T, (int)U, (int)U,
+                                         (int)N, &one, o.dzx + 2 * U, (int)GU, o.extra, (int)U,
+                                         &one, wgrad(cb, wr) + 2 * U, (int)GU));
+    }
+    if (c->use_bias && wgrad(cb, &l->weights[2])) {
+        float *db = wgrad(cb, &l->weights[2]);
+        CU_KERNEL(cb, ctx, cuk_col_sums_add(cu_s(cb), db, o.dzx, N, GU));
+        if (a.cell == CUK_CELL_GRU_AFTER)
+            CU_KERNEL(cb, ctx, cuk_col_sums_add(cu_s(cb), db + GU, o.dzr, N, GU));
+    }
+    if (p->din[0].data) {
+        /* dxs (N, I) = dzx Kᵀ, then back to input order through the mask */
+        CU_BLAS(cb, ctx, cublasSgemm(cb->blas, CUBLAS_OP_T, CUBLAS_OP_N, (int)I, (int)N, (int)GU,
+                                     &one, wdata(cb, wk), (int)GU, o.dzx, (int)GU, &zero, o.dxs,
+                                     (int)I));
+        CU_KERNEL(cb, ctx, cuk_seq_copy(cu_s(cb), p->din[0].data, o.dxs,
+                                        drop_any ? o.mask : NULL, B, T, I, c->go_backwards,
+                                        true));
+    }
+    bool given = p->n_in > 1;
+    if (given && p->din[1].data)
+        CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), p->din[1].data, o.dh0, BU));
+    if (given && a.cell == CUK_CELL_LSTM && p->din[2].data)
+        CU_KERNEL(cb, ctx, cuk_add(cu_s(cb), p->din[2].data, o.dc0, BU));
+    return UR_OK;
+}
+
 /* ------------------------------------------------------ Bidirectional */
 
 /* merge_mode: -1 none, 0 concat, 1 sum, 2 mul, 3 ave (bidirectional.c) */
@@ -686,10 +963,14 @@ static ur_status dense_backward(cu_backend *cb, ur_layer *l, ur_pass *p)
     int64_t I = x->dim[x->rank - 1], U = *(const int64_t *)cu_option(l, "units");
     int64_t N = cu_numel(x) / I;
     ur_activation act = *(const ur_activation *)cu_option(l, "activation");
-    float *dZ = p->cache;
+    /* dZ = dY act'(Y), or dY itself for a linear Dense */
+    const float *dZ = p->dout[0].data;
     ur_ctx *ctx = p->ctx;
-    CU_KERNEL(cb, ctx, cuk_act_backward(cu_s(cb), (int)act, p->out[0].data, p->dout[0].data, dZ,
-                                        N * U, U));
+    if (act != UR_ACT_LINEAR) {
+        CU_KERNEL(cb, ctx, cuk_act_backward(cu_s(cb), (int)act, p->out[0].data, p->dout[0].data,
+                                            p->cache, N * U, U));
+        dZ = p->cache;
+    }
     float one = 1.0f;
     const ur_weight *wk = &l->weights[0];
     /* dK (I, U) += Xᵀ dZ: column-major dKᵀ (U, I) += dZᵀ (U, N) X (N, I) */
@@ -718,16 +999,9 @@ static ur_status dropout_forward(cu_backend *cb, ur_layer *l, ur_pass *p)
     float *mask = p->cache;
     ur_ctx *ctx = p->ctx;
     if (p->training && p->rng && rate > 0.0 && rate < 1.0) {
-        float *hm = malloc((size_t)n * sizeof(float) + 1);
-        if (!hm)
-            return cu_fail(cb, ctx, UR_ERR_NOMEM, "out of memory for a dropout mask");
-        cb->host->dropout_mask(p->rng, (float)rate, hm, n);
-        cudaError_t e = cudaMemcpyAsync(mask, hm, (size_t)n * 4, cudaMemcpyHostToDevice,
-                                        cb->stream);
-        if (e == cudaSuccess)
-            e = cudaStreamSynchronize(cb->stream);
-        free(hm);
-        CU_CHECK(cb, ctx, e);
+        ur_status st = upload_dropout_mask(cb, p->rng, rate, mask, n, ctx);
+        if (st)
+            return st;
         CU_KERNEL(cb, ctx, cuk_mul(cu_s(cb), p->out[0].data, p->in[0].data, mask, n));
         return UR_OK;
     }
@@ -924,7 +1198,10 @@ size_t cu_cache_size(const ur_backend *be, const ur_layer *l, const ur_shape *in
     switch (kind_of(l)) {
     case K_LSTM:
     case K_GRU:
-    case K_SIMPLE: return rnn_cache_size(cb, l, in, cb->seq_major, NULL);
+    case K_SIMPLE:
+        if (rnn_own(cb, l))
+            return own_carve(l, in[0].dim[0], in[0].dim[1], in[0].dim[2], NULL, NULL);
+        return rnn_cache_size(cb, l, in, cb->seq_major, NULL);
     case K_BIDIR: return bidir_cache_size(cb, l, in, NULL);
     case K_DENSE: {
         int64_t U = *(const int64_t *)cu_option(l, "units");
@@ -946,7 +1223,7 @@ ur_status cu_forward(const ur_backend *be, ur_layer *l, ur_pass *p)
     switch (kind_of(l)) {
     case K_LSTM:
     case K_GRU:
-    case K_SIMPLE: return rnn_forward(cb, l, p);
+    case K_SIMPLE: return rnn_own(cb, l) ? own_forward(cb, l, p) : rnn_forward(cb, l, p);
     case K_BIDIR: return bidir_forward(cb, l, p);
     case K_DENSE: return dense_forward(cb, l, p);
     case K_DROPOUT: return dropout_forward(cb, l, p);
@@ -970,7 +1247,7 @@ ur_status cu_backward(const ur_backend *be, ur_layer *l, ur_pass *p)
     switch (kind_of(l)) {
     case K_LSTM:
     case K_GRU:
-    case K_SIMPLE: return rnn_backward(cb, l, p);
+    case K_SIMPLE: return rnn_own(cb, l) ? own_backward(cb, l, p) : rnn_backward(cb, l, p);
     case K_BIDIR: return bidir_backward(cb, l, p);
     case K_DENSE: return dense_backward(cb, l, p);
     case K_DROPOUT: return dropout_backward(cb, l, p);

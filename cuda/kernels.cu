@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 #include <math.h>
 
+#include "activations.cuh"
+
 #define THREADS 256
 
 static inline unsigned blocks_for(int64_t n)
@@ -109,29 +111,6 @@ extern "C" int cuk_col_sums_add(cu_stream s, float *db, const float *dz, int64_t
         return 0;
     k_col_sums_add<<<(unsigned)n, THREADS, 0, (cudaStream_t)s>>>(db, dz, rows, n);
     return launched();
-}
-
-// ur_activation: 0 linear, 1 tanh, 2 sigmoid, 3 hard_sigmoid, 4 relu, 5 softmax
-__device__ __forceinline__ float act1(int a, float x)
-{
-    switch (a) {
-    case 1: return tanhf(x);
-    case 2: return 1.0f / (1.0f + expf(-x));
-    case 3: { float y = x / 6.0f + 0.5f; return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y); }
-    case 4: return x > 0.0f ? x : 0.0f;
-    default: return x;
-    }
-}
-
-__device__ __forceinline__ float act1_grad(int a, float y)
-{
-    switch (a) {
-    case 1: return 1.0f - y * y;
-    case 2: return y * (1.0f - y);
-    case 3: return (y > 0.0f && y < 1.0f) ? (1.0f / 6.0f) : 0.0f;
-    case 4: return y > 0.0f ? 1.0f : 0.0f;
-    default: return 1.0f;
-    }
 }
 
 __global__ void k_act(int a, float *y, int64_t count) { GRID_LOOP(i, count) y[i] = act1(a, y[i]); }

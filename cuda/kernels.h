@@ -149,6 +149,30 @@ int cuk_bn_backward(cu_stream s, const float *x, const float *dy, float *dx, con
 int cuk_slab(cu_stream s, float *dst, int64_t dld, int64_t doff, const float *src, int64_t sld,
              int64_t soff, int64_t rows, int64_t w, bool add);
 
+/* ---- own recurrence kernels (recurrence.cu) */
+enum { CUK_CELL_SIMPLE, CUK_CELL_LSTM, CUK_CELL_GRU_AFTER, CUK_CELL_GRU_BEFORE };
+/* One recurrent layer's sequences in processing order, rows b * T + s.
+ * Forward reads xz (x · kernel, no bias), R (the Keras recurrent kernel
+ * (U, G*U)), bx (input bias) and bh (GRU reset_after's recurrent bias),
+ * h0/c0 (NULL: zeros); writes gates (activated: LSTM i f g o, GRU z r hh),
+ * extra (LSTM c, GRU q_h or r*h_prev), hp (h before each step), y (h after)
+ * and hT/cT. Backward reads those and dy (NULL: none), dhT/dcT; writes dzx
+ * (the gradient of the input pre-activations), dzr (GRU: of the recurrent
+ * ones; NULL otherwise, where they are dzx) and dh0/dc0. */
+typedef struct cuk_rec {
+    int cell, act, ract;
+    int64_t B, T, U;
+    const float *xz, *R, *bx, *bh, *h0, *c0;
+    float *gates, *extra, *hp, *y, *hT, *cT;
+    const float *dy, *dhT, *dcT;
+    float *dzx, *dzr, *dh0, *dc0;
+} cuk_rec;
+/* Whether the kernels run a layer of U units (the recurrent kernel fits in
+ * shared memory and its gate columns in one block). */
+bool cuk_rec_fits(int cell, int64_t U);
+int cuk_rec_forward(cu_stream s, const cuk_rec *a);
+int cuk_rec_backward(cu_stream s, const cuk_rec *a);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,8 @@ struct ur_run {
     bool has_best;
     ur_status store_status;
     ur_ctx store_ctx;
+    char device_note[600];     /* why "auto" stayed on the CPU */
+    bool device_logged;        /* the "device" event is written */
 };
 
 void ur_run_settings_defaults(ur_run_settings *rs)
@@ -388,6 +390,11 @@ static ur_status run_build(ur_run *r, ur_graph *g, const char *spec, uint64_t *h
     ur_rng_seed(&rng, r->fit.seed);
     ur_model_init_weights(r->model, &rng);
     const ur_data *val = r->fit.validation_split <= 0 && r->val.n_x > 0 ? &r->val : NULL;
+    /* the device first: the trainer sizes its buffers for it */
+    if (r->rs.device && strcmp(r->rs.device, "cpu") != 0 &&
+        (st = ur_model_use_device(r->model, r->rs.device, r->rs.exact_math, r->device_note,
+                                  sizeof r->device_note, ctx)) != UR_OK)
+        return st;
     r->trainer = ur_trainer_new(r->model, &r->fit, &r->train, val, ctx);
     if (!r->trainer)
         return ctx->status;
@@ -466,7 +473,7 @@ ur_run *ur_run_new(ur_graph *g, const char *data_spec, const ur_fit_config *fit,
             .n_train = ur_data_count(&r->train),
             .n_val = r->val.n_x > 0 ? ur_data_count(&r->val) : 0,
             .fit = &r->fit,
-            .device = "cpu",
+            .device = ur_model_device(r->model),
             .label = rs ? rs->label : NULL,
         };
         r->id = ur_store_run_begin(r->store, &spec, ctx);
@@ -561,6 +568,8 @@ ur_run *ur_run_resume(int64_t id, const ur_run_settings *rs, ur_ctx *ctx)
 }
 
 /* --------------------------------------------------------------- training */
+
+const char *ur_run_device_note(const ur_run *r) { return r->device_note; }
 
 int64_t ur_run_id(const ur_run *r) { return r->id; }
 ur_model *ur_run_model(const ur_run *r) { return r->model; }
@@ -697,6 +706,28 @@ ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx)
     r->has_best = false;
     if (r->store)
         load_best(r);
+    if (r->store && !r->device_logged && strcmp(ur_model_device(r->model), "cpu") != 0) {
+        /* where each layer runs, with the run: {"device": ..., "layers": {...}} */
+        ur_value *detail = ur_value_new_object(), *layers = ur_value_new_object();
+        const ur_graph *g = ur_model_graph(r->model);
+        for (int i = 0; i < ur_graph_n_layers(g); i++)
+            ur_value_set(layers, ur_layer_name(ur_graph_layer(g, i)),
+                         ur_value_new_string(ur_model_layer_path(r->model, i)));
+        ur_value_set(detail, "device", ur_value_new_string(ur_model_device(r->model)));
+        ur_value_set(detail, "layers", layers);
+        char *json = ur_json_write(detail, 0);
+        ur_value_free(detail);
+        ur_ctx ectx = {0};
+        ur_status est = json ? ur_store_event(r->store, r->id, "device",
+                                              ur_trainer_global_step(r->trainer), json, &ectx)
+                             : ur_error(&ectx, UR_ERR_NOMEM, "out of memory");
+        free(json);
+        if (est) {
+            *ctx = ectx;
+            return est;
+        }
+        r->device_logged = true;
+    }
     ur_callbacks mine = {.user = r, .on_step = run_on_step, .on_epoch = run_on_epoch,
                          .should_stop = run_should_stop};
     ur_status st = ur_trainer_run(r->trainer, &mine, ctx);

@@ -20,6 +20,12 @@ typedef struct ur_run_settings {
     double flush_every;        /* seconds between metric batches (0.5; at most 1) */
     int keep_epochs;           /* per-epoch checkpoints kept (3) */
     const char *monitor;       /* BEST by; NULL: val_loss with validation data, else loss */
+    /* Where the model trains (ur_model_use_device): NULL or "cpu", "auto",
+     * "cuda", "cuda:N"; exact_math for the GPU's exact float32 mode. The run
+     * records the device taken, and on a GPU a "device" event with each
+     * layer's path ({"device": "cuda:0", "layers": {"lstm": "kernels"}}). */
+    const char *device;
+    bool exact_math;
 } ur_run_settings;
 
 void ur_run_settings_defaults(ur_run_settings *rs);
@@ -52,6 +58,8 @@ ur_trainer *ur_run_trainer(const ur_run *r);
 ur_status ur_run_add_event(ur_run *r, const char *kind, const char *detail_json, ur_ctx *ctx);
 
 int64_t ur_run_id(const ur_run *r);                 /* 0 when not recorded */
+/* Why rs->device "auto" stayed on the CPU (one line), or "". */
+const char *ur_run_device_note(const ur_run *r);
 ur_model *ur_run_model(const ur_run *r);
 const ur_fit_config *ur_run_fit(const ur_run *r);
 const ur_dataset *ur_run_dataset(const ur_run *r);

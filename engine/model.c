@@ -304,6 +304,13 @@ const ur_backend *ur_model_backend(const ur_model *m) { return m->be; }
 
 const char *ur_model_device(const ur_model *m) { return m->be->name; }
 
+const char *ur_model_layer_path(const ur_model *m, int layer)
+{
+    if (layer < 0 || layer >= ur_graph_n_layers(m->g) || !m->be->layer_path)
+        return "cpu";
+    return m->be->layer_path(m->be, ur_graph_layer(m->g, layer));
+}
+
 ur_status ur_model_use_device(ur_model *m, const char *device, bool exact_math, char *note,
                               size_t note_size, ur_ctx *ctx)
 {

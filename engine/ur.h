@@ -340,6 +340,9 @@ ur_status ur_model_use_device(ur_model *m, const char *device, bool exact_math, 
                               size_t note_size, ur_ctx *ctx);
 /* "cpu" or "cuda:N" */
 const char *ur_model_device(const ur_model *m);
+/* How layer `layer` (graph index) runs where the model is: "cpu"; on a GPU
+ * "cudnn", "kernels" (the backend's own kernels), "cublas" or "none". */
+const char *ur_model_layer_path(const ur_model *m, int layer);
 /* Checks a --device value ("auto", "cpu", "cuda", "cuda:N"); N in *index. */
 ur_status ur_device_parse(const char *device, int *index, ur_ctx *ctx);
 

@@ -7,10 +7,12 @@
  * rmsprop, a Bidirectional SimpleRNN with sgd + momentum, and LSTM +
  * BatchNormalization with adam whose full batches must replay as a CUDA
  * graph; every step's loss reaches on_step in order and matches the CPU's.
- * A diverging run stops at the CPU's step with its last good weights.
+ * A diverging run stops at the CPU's step with its last good weights; a
+ * recorded run keeps its device and each layer's path.
  * Exits 77 where no GPU is usable. */
 #include "datasets.h"
 #include "gradcheck.h"
+#include "run.h"
 
 #include "gpu-test.h"
 
@@ -248,6 +250,69 @@ static void check_divergence(void)
     ur_dataset_free(ds);
 }
 
+/* A run trained on the GPU records its device and each layer's path (the
+ * "device" event), and the runs table's device column. */
+static void check_run_records_device(void)
+{
+    char dir[] = "/tmp/unroll-gpu-run-XXXXXX";
+    if (!mkdtemp(dir)) {
+        printf("FAIL: run record: no temporary folder\n");
+        failures++;
+        return;
+    }
+    char db[128];
+    snprintf(db, sizeof db, "%s/runs.db", dir);
+    ur_ctx ctx = {0};
+    ur_graph *g = gc_graph_from_json(
+        gc_json("{'layers': [{'class': 'Input', 'shape': [null, 1]},"
+                "{'name': 'rec', 'class': 'GRU', 'units': 8, 'reset_after': false},"
+                "{'name': 'out', 'class': 'Dense', 'units': 1}]}"), &ctx);
+    ur_fit_config cfg;
+    ur_fit_config_defaults(&cfg);
+    cfg.epochs = 1;
+    cfg.seed = 3;
+    ur_run_settings rs;
+    ur_run_settings_defaults(&rs);
+    rs.db_path = db;
+    rs.device = "cuda";
+    rs.exact_math = true;
+    ur_run *r = g ? ur_run_new(g, "synthetic:sine?n=64&timesteps=6", &cfg, &rs, &ctx) : NULL;
+    ur_store *st = NULL;
+    ur_run_event *ev = NULL;
+    int n_ev = 0;
+    ur_run_row row = {0};
+    if (!r || ur_run_train(r, NULL, &ctx) || !(st = ur_store_open(db, &ctx)) ||
+        ur_store_events(st, ur_run_id(r), &ev, &n_ev, &ctx) ||
+        ur_store_run_get(st, ur_run_id(r), &row, &ctx)) {
+        printf("FAIL: run record: %s\n", ctx.message);
+        failures++;
+    } else {
+        const char *detail = NULL;
+        for (int i = 0; i < n_ev; i++)
+            if (strcmp(ev[i].kind, "device") == 0)
+                detail = ev[i].detail;
+        if (!detail || !strstr(detail, "\"device\": \"cuda:0\"") ||
+            !strstr(detail, "\"rec\": \"kernels\"") || !strstr(detail, "\"out\": \"cublas\"")) {
+            printf("FAIL: run record: device event '%s'\n", detail ? detail : "(none)");
+            failures++;
+        }
+        if (!row.device || strcmp(row.device, "cuda:0") != 0) {
+            printf("FAIL: run record: device column '%s'\n", row.device ? row.device : "");
+            failures++;
+        }
+        if (getenv("GPU_TEST_VERBOSE"))
+            printf("  run record: %s, %s\n", row.device, detail ? detail : "");
+    }
+    ur_run_row_clear(&row);
+    ur_run_events_free(ev, n_ev);
+    ur_store_close(st);
+    ur_run_free(r);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        printf("note: %s was not removed\n", dir);
+}
+
 int main(void)
 {
     gpu_test_require();
@@ -312,5 +377,6 @@ int main(void)
                 "synthetic:parity?n=300&timesteps=8&val=0.1", &cfg, true);
 
     check_divergence();
+    check_run_records_device();
     return gpu_test_done(failures, "GPU training follows the CPU");
 }

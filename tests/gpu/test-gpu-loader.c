@@ -76,6 +76,11 @@ int main(void)
         printf("FAIL: cpu: %s / note '%s'\n", ctx.message, note);
         failures++;
     }
+    for (int i = 0; i < 2; i++)
+        if (strcmp(ur_model_layer_path(m, i), "cpu") != 0) {
+            printf("FAIL: layer %d on the CPU: path '%s'\n", i, ur_model_layer_path(m, i));
+            failures++;
+        }
     float x[2 * 4 * 2] = {0.5f, -0.5f};
     int64_t dim[3] = {2, 4, 2};
     ur_tensor in = gc_view(UR_F32, x, 3, dim);

@@ -5,6 +5,9 @@
  * error, max|gpu - cpu| / max|cpu|; fast mode: 1e-2). Also: input dropout
  * with the same generator matches exactly, the device round trip of the
  * weights, and unsupported layers are refused with the layer's name.
+ * Each recurrent layer runs on cuDNN where it can and on the own recurrence
+ * kernels where they can (UNROLL_RNN_PATH), GRU reset_after=false and other
+ * activations on the own kernels only.
  * Layers: LSTM, GRU, SimpleRNN, Bidirectional, Dense, Dropout, Flatten,
  * BatchNormalization (batch and moving statistics), RepeatVector,
  * Concatenate, Add.
@@ -150,10 +153,15 @@ static void check(const char *what, const char *json, int64_t batch, int64_t T)
         failures++;
         goto out;
     }
-    for (int fast = 0; fast < 2; fast++) {
+    /* each recurrent layer on cuDNN where it can, then on the own
+     * recurrence kernels where they can (the default for small layers) */
+    for (int run_i = 0; run_i < 4; run_i++) {
+        int fast = run_i % 2;
+        const char *path = run_i < 2 ? "cudnn" : "kernels";
+        setenv("UNROLL_RNN_PATH", path, 1);
         double ftol = fast ? 1e-2 : 1e-5, gtol = fast ? 1e-2 : 1e-4;
         char label[256];
-        snprintf(label, sizeof label, "%s (%s)", what, fast ? "fast" : "exact");
+        snprintf(label, sizeof label, "%s (%s, %s)", what, fast ? "fast" : "exact", path);
         if (ur_model_use_device(m, "cuda", !fast, NULL, 0, &ctx)) {
             printf("FAIL: %s: %s\n", label, ctx.message);
             failures++;
@@ -234,6 +242,16 @@ static void check_refusal(void)
                ctx.message);
         failures++;
     }
+    ur_model *big = gc_model_from_json(
+        seq("{'name': 'wide', 'class': 'LSTM', 'units': 200, 'activation': 'relu'}", 4, 2), 1);
+    ur_ctx_clear(&ctx);
+    if (!big || ur_model_use_device(big, "cuda", true, NULL, 0, &ctx) == UR_OK ||
+        !strstr(ctx.message, "'wide'") || !strstr(ctx.message, "units")) {
+        printf("FAIL: LSTM(200, relu) on cuda: expected a refusal naming 'wide' and the units, "
+               "got '%s'\n", ctx.message);
+        failures++;
+    }
+    ur_model_free(big);
     char note[512];
     ur_ctx_clear(&ctx);
     if (ur_model_use_device(m, "auto", true, note, sizeof note, &ctx) != UR_OK ||
@@ -289,6 +307,34 @@ static void check_weights_round_trip(void)
                 break;
             }
     }
+    ur_model_free(m);
+}
+
+/* Each layer's path on the GPU (what summary --device and runs show). */
+static void check_paths(void)
+{
+    ur_model *m = gc_model_from_json(
+        gc_json("{'layers': [{'class': 'Input', 'shape': [5, 3]},"
+                "{'name': 'small', 'class': 'LSTM', 'units': 8, 'return_sequences': true},"
+                "{'name': 'bi', 'class': 'Bidirectional', 'layer':"
+                " {'class': 'GRU', 'units': 4, 'return_sequences': true}},"
+                "{'name': 'wide', 'class': 'GRU', 'units': 300},"
+                "{'name': 'bn', 'class': 'BatchNormalization'},"
+                "{'name': 'out', 'class': 'Dense', 'units': 2}]}"), 1);
+    ur_ctx ctx = {0};
+    if (!m || ur_model_use_device(m, "cuda", true, NULL, 0, &ctx)) {
+        printf("FAIL: paths: %s\n", ctx.message);
+        failures++;
+        ur_model_free(m);
+        return;
+    }
+    static const char *const want[] = {"none", "kernels", "cudnn", "cudnn", "kernels", "cublas"};
+    for (int i = 0; i < 6; i++)
+        if (strcmp(ur_model_layer_path(m, i), want[i]) != 0) {
+            printf("FAIL: layer %d runs on '%s', expected '%s'\n", i, ur_model_layer_path(m, i),
+                   want[i]);
+            failures++;
+        }
     ur_model_free(m);
 }
 
@@ -393,7 +439,40 @@ int main(void)
                   "{'name': 'd', 'class': 'Dense', 'units': 2, 'inputs': 'feat'}],"
                   " 'outputs': ['d', 'time', 'sum']}"),
           3, 5);
+    /* what only the own recurrence kernels run */
+    check("GRU reset_after=false go_backwards",
+          seq("{'class': 'GRU', 'units': 5, 'reset_after': false, 'return_sequences': true,"
+              " 'go_backwards': true}", 6, 3), 3, 6);
+    check("GRU reset_after=false state no bias",
+          seq("{'name': 'g', 'class': 'GRU', 'units': 4, 'reset_after': false, 'use_bias': false,"
+              " 'return_state': true}], 'outputs': ['g:0', 'g:1'", 5, 3), 2, 5);
+    check("GRU reset_after=false initial_state, linear, dropout",
+          gc_json("{'layers': [{'name': 'x', 'class': 'Input', 'shape': [5, 3]},"
+                  "{'name': 'h0', 'class': 'Input', 'shape': [4]},"
+                  "{'name': 'gru', 'class': 'GRU', 'units': 4, 'inputs': 'x', 'reset_after': false,"
+                  " 'activation': 'linear', 'dropout': 0.25, 'initial_state': ['h0'],"
+                  " 'return_sequences': true}]}"),
+          3, 5);
+    check("LSTM relu / hard_sigmoid",
+          seq("{'class': 'LSTM', 'units': 4, 'activation': 'relu',"
+              " 'recurrent_activation': 'hard_sigmoid', 'return_sequences': true}", 5, 3), 3, 5);
+    check("LSTM initial_state sigmoid / tanh",
+          gc_json("{'layers': [{'name': 'x', 'class': 'Input', 'shape': [4, 3]},"
+                  "{'name': 'h0', 'class': 'Input', 'shape': [5]},"
+                  "{'name': 'c0', 'class': 'Input', 'shape': [5]},"
+                  "{'name': 'lstm', 'class': 'LSTM', 'units': 5, 'inputs': 'x',"
+                  " 'activation': 'sigmoid', 'recurrent_activation': 'tanh',"
+                  " 'initial_state': ['h0', 'c0'], 'return_state': true}],"
+                  " 'outputs': ['lstm:0', 'lstm:1', 'lstm:2']}"),
+          3, 4);
+    check("SimpleRNN sigmoid state",
+          seq("{'name': 's', 'class': 'SimpleRNN', 'units': 4, 'activation': 'sigmoid',"
+              " 'return_state': true}], 'outputs': ['s:0', 's:1'", 5, 3), 2, 5);
+    check("GRU reset_after GRU 64 units",
+          seq("{'class': 'GRU', 'units': 64, 'return_sequences': true},"
+              "{'class': 'LSTM', 'units': 64}", 7, 5), 4, 7);
     check_refusal();
     check_weights_round_trip();
+    check_paths();
     return gpu_test_done(failures, "all GPU parity checks passed");
 }
