@@ -2,9 +2,7 @@
  * safetensors|npz -o FILE`: a recorded run's checkpointed weights, as the
  * safetensors bytes the store holds or as an .npz of the same names. */
 #include "cli-util.h"
-#include "json.h"
-#include "npy.h"
-#include "safetensors.h"
+#include "export.h"
 #include "store.h"
 
 #include <stdlib.h>
@@ -28,30 +26,6 @@ static const cli_command export_command = {
     .epilog = "Example:\n"
               "  unroll export 12 --checkpoint best --format npz -o run12.npz\n",
 };
-
-static ur_status write_npz(const char *path, const void *bytes, size_t len, const char *source,
-                           ur_ctx *ctx)
-{
-    ur_safetensors *st = ur_safetensors_read_mem(bytes, len, source, ctx);
-    if (!st)
-        return ctx->status;
-    const char **names = calloc((size_t)st->n + 1, sizeof *names);
-    const ur_tensor **tensors = calloc((size_t)st->n + 1, sizeof *tensors);
-    ur_status status;
-    if (!names || !tensors) {
-        status = ur_error(ctx, UR_ERR_NOMEM, "out of memory");
-    } else {
-        for (int i = 0; i < st->n; i++) {
-            names[i] = st->arrays[i]->name;
-            tensors[i] = &st->arrays[i]->t;
-        }
-        status = ur_npz_write(path, st->n, tensors, names, ctx);
-    }
-    free(names);
-    free(tensors);
-    ur_safetensors_free(st);
-    return status;
-}
 
 static int export_run(const cli_command *c, const cli_args *a)
 {
@@ -83,28 +57,18 @@ static int export_run(const cli_command *c, const cli_args *a)
         cli_error(name, "%s", ctx.message);
         return CLI_EXIT_FAIL;
     }
-    ur_checkpoint cp = {0};
-    void *weights = NULL, *state = NULL;
-    int status = CLI_EXIT_OK;
+    int status = CLI_EXIT_OK, cp_epoch = 0;
+    int64_t cp_step = 0;
     char source[96];
-    if (kind == UR_CHECKPOINT_EPOCH)
-        snprintf(source, sizeof source, "run %lld's epoch %lld checkpoint", id, (long long)epoch);
-    else
-        snprintf(source, sizeof source, "run %lld's %s checkpoint", id,
-                 kind == UR_CHECKPOINT_BEST ? "best" : "last");
-    if (ur_store_checkpoint_get(s, id, kind, (int)epoch, &cp, &weights, &state, &ctx) != UR_OK) {
-        cli_error(name, "%s", ctx.message); /* the store names its file */
-        status = CLI_EXIT_FAIL;
-    } else if ((npz ? write_npz(out, weights, cp.weights_len, source, &ctx)
-                    : ur_file_write_atomic(out, weights, cp.weights_len, &ctx)) != UR_OK) {
-        cli_error(name, "%s", ctx.message);
+    ur_export_checkpoint_name(id, kind, (int)epoch, source, sizeof source);
+    if (ur_export_weights(s, id, kind, (int)epoch, npz ? UR_WEIGHTS_NPZ : UR_WEIGHTS_SAFETENSORS,
+                          out, &cp_epoch, &cp_step, &ctx) != UR_OK) {
+        cli_error(name, "%s", ctx.message); /* the store names its file, the writer the path */
         status = CLI_EXIT_FAIL;
     } else {
-        printf("Wrote %s (epoch %d, step %lld) to %s\n", source, cp.epoch, (long long)cp.step,
+        printf("Wrote %s (epoch %d, step %lld) to %s\n", source, cp_epoch, (long long)cp_step,
                out);
     }
-    free(weights);
-    free(state);
     ur_store_close(s);
     return status;
 }

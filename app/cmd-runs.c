@@ -3,7 +3,9 @@
  * side by side (settings, metrics, the layers that differ), a run's metric
  * points as CSV or JSON, and deleting a run. */
 #include "cli-util.h"
+#include "export.h"
 #include "json.h"
+#include "run-compare.h"
 #include "store.h"
 
 #include <math.h>
@@ -109,18 +111,6 @@ static bool get_run(const char *cmd, ur_store *s, int64_t id, ur_run_row *row)
     return false;
 }
 
-/* Per-batch points ("batch_loss"): their last and lowest values are one
- * batch's, not the run's, so the final/best tables leave them out. */
-static bool is_batch_metric(const char *name) { return strncmp(name, "batch_", 6) == 0; }
-
-static int metric_index(const ur_run_row *r, const char *name)
-{
-    for (int i = 0; i < r->n_metrics; i++)
-        if (strcmp(r->metric_names[i], name) == 0)
-            return i;
-    return -1;
-}
-
 static void format_value(double v, char *buf, size_t size)
 {
     if (isnan(v))
@@ -166,8 +156,8 @@ static int runs_list(const cli_command *c, const cli_args *a)
     }
     bool acc = false;
     for (int i = 0; i < n; i++)
-        acc = acc || metric_index(&rows[i], "val_accuracy") >= 0 ||
-              metric_index(&rows[i], "accuracy") >= 0;
+        acc = acc || ur_run_row_metric_index(&rows[i], "val_accuracy") >= 0 ||
+              ur_run_row_metric_index(&rows[i], "accuracy") >= 0;
     printf("%-5s %-12s %-14s %-22s %-11s %6s %10s %10s", "id", "label", "model", "dataset",
            "status", "epochs", "best_loss", "best_val");
     if (acc)
@@ -177,12 +167,13 @@ static int runs_list(const cli_command *c, const cli_args *a)
         const ur_run_row *r = &rows[i];
         char bl[32], bv[32], ba[32], dur[32];
         int k;
-        format_value((k = metric_index(r, "loss")) >= 0 ? r->best_values[k] : NAN, bl, sizeof bl);
-        format_value((k = metric_index(r, "val_loss")) >= 0 ? r->best_values[k] : NAN, bv,
-                     sizeof bv);
-        k = metric_index(r, "val_accuracy");
+        k = ur_run_row_metric_index(r, "loss");
+        format_value(k >= 0 ? r->best_values[k] : NAN, bl, sizeof bl);
+        k = ur_run_row_metric_index(r, "val_loss");
+        format_value(k >= 0 ? r->best_values[k] : NAN, bv, sizeof bv);
+        k = ur_run_row_metric_index(r, "val_accuracy");
         if (k < 0)
-            k = metric_index(r, "accuracy");
+            k = ur_run_row_metric_index(r, "accuracy");
         format_value(k >= 0 ? r->best_values[k] : NAN, ba, sizeof ba);
         format_duration(r, dur, sizeof dur);
         printf("%-5lld %-12.12s %-14.14s %-22.22s %-11s %6d %10s %10s", (long long)r->id,
@@ -255,7 +246,7 @@ static int runs_show(const cli_command *c, const cli_args *a)
     if (r.n_metrics > 0) {
         printf("metrics:\n  %-18s %12s %12s\n", "", "final", "best");
         for (int i = 0; i < r.n_metrics; i++)
-            if (!is_batch_metric(r.metric_names[i]))
+            if (!ur_metric_is_batch(r.metric_names[i]))
                 printf("  %-18s %12.6g %12.6g\n", r.metric_names[i], r.final_values[i],
                        r.best_values[i]);
     }
@@ -289,87 +280,6 @@ static int runs_show(const cli_command *c, const cli_args *a)
 
 /* ------------------------------------------------------------- compare */
 
-/* A layer's options other than its name, as "key=value" text. */
-static void layer_changes(const ur_value *x, const ur_value *y, char *buf, size_t size)
-{
-    size_t pos = 0;
-    buf[0] = '\0';
-    for (int pass = 0; pass < 2; pass++) {
-        const ur_value *p = pass ? y : x, *q = pass ? x : y;
-        for (size_t i = 0; i < p->u.obj.n && pos < size; i++) {
-            const char *key = p->u.obj.keys[i];
-            const ur_value *other = ur_value_get(q, key);
-            if (strcmp(key, "name") == 0 || strcmp(key, "ui") == 0 || (pass && other))
-                continue;
-            if (other && ur_value_equal(p->u.obj.vals[i], other))
-                continue;
-            const ur_value *from = pass ? NULL : p->u.obj.vals[i];
-            const ur_value *to = pass ? p->u.obj.vals[i] : other;
-            char *f = from ? ur_json_write(from, -1) : NULL, *t = to ? ur_json_write(to, -1) : NULL;
-            int w = snprintf(buf + pos, size - pos, "%s%s: %s -> %s", pos ? ", " : "", key,
-                             f ? f : "(unset)", t ? t : "(unset)");
-            pos += w > 0 ? (size_t)w : 0;
-            free(f);
-            free(t);
-        }
-    }
-}
-
-static const ur_value *find_layer(const ur_value *layers, const char *name)
-{
-    for (size_t i = 0; layers && i < layers->u.arr.n; i++) {
-        const ur_value *n = ur_value_get(layers->u.arr.items[i], "name");
-        if (n && n->type == UR_VALUE_STRING && strcmp(n->u.str, name) == 0)
-            return layers->u.arr.items[i];
-    }
-    return NULL;
-}
-
-static const ur_value *model_layers(const ur_value *doc)
-{
-    const ur_value *l = doc ? ur_value_get(doc, "layers") : NULL;
-    return l && l->type == UR_VALUE_ARRAY ? l : NULL;
-}
-
-/* The layers of run b's model that differ from run a's, by name. */
-static int print_layer_diff(const ur_run_row *a, const ur_run_row *b)
-{
-    ur_ctx ctx = {0};
-    ur_value *da = ur_json_parse(a->model_json, strlen(a->model_json), "model", &ctx);
-    ur_value *db = ur_json_parse(b->model_json, strlen(b->model_json), "model", &ctx);
-    const ur_value *la = model_layers(da), *lb = model_layers(db);
-    int shown = 0;
-    for (size_t i = 0; la && i < la->u.arr.n; i++) {
-        const ur_value *x = la->u.arr.items[i], *n = ur_value_get(x, "name");
-        if (!n || n->type != UR_VALUE_STRING || x->type != UR_VALUE_OBJECT)
-            continue;
-        const ur_value *y = find_layer(lb, n->u.str);
-        char changes[1024];
-        if (!y) {
-            printf("  run %lld: removed %s\n", (long long)b->id, n->u.str);
-            shown++;
-        } else if (y->type == UR_VALUE_OBJECT && !ur_value_equal(x, y)) {
-            layer_changes(x, y, changes, sizeof changes);
-            if (changes[0]) {
-                printf("  run %lld: changed %s (%s)\n", (long long)b->id, n->u.str, changes);
-                shown++;
-            }
-        }
-    }
-    for (size_t i = 0; lb && i < lb->u.arr.n; i++) {
-        const ur_value *y = lb->u.arr.items[i], *n = ur_value_get(y, "name");
-        if (n && n->type == UR_VALUE_STRING && !find_layer(la, n->u.str)) {
-            const ur_value *cls = ur_value_get(y, "class");
-            printf("  run %lld: added %s (%s)\n", (long long)b->id, n->u.str,
-                   cls && cls->type == UR_VALUE_STRING ? cls->u.str : "?");
-            shown++;
-        }
-    }
-    ur_value_free(da);
-    ur_value_free(db);
-    return shown;
-}
-
 static int runs_compare(const cli_command *c, const cli_args *a)
 {
     if (a->n_pos < 2)
@@ -377,11 +287,9 @@ static int runs_compare(const cli_command *c, const cli_args *a)
     int n = a->n_pos;
     int64_t *ids = calloc((size_t)n, sizeof *ids);
     ur_run_row *rows = calloc((size_t)n, sizeof *rows);
-    ur_value **hp = calloc((size_t)n, sizeof *hp);
-    if (!ids || !rows || !hp) {
+    if (!ids || !rows) {
         free(ids);
         free(rows);
-        free(hp);
         cli_error(c->name, "out of memory");
         return CLI_EXIT_FAIL;
     }
@@ -395,13 +303,14 @@ static int runs_compare(const cli_command *c, const cli_args *a)
     for (int i = 0; i < n && !status; i++)
         if (!get_run(c->name, s, ids[i], &rows[i]))
             status = CLI_EXIT_FAIL;
+    ur_run_compare cmp = {0};
+    ur_ctx ctx = {0};
+    if (!status && ur_run_compare_build(rows, n, &cmp, &ctx) != UR_OK) {
+        cli_error(c->name, "%s", ctx.message);
+        status = CLI_EXIT_FAIL;
+    }
     if (!status) {
         bool diff_only = cli_flag(c, a, "diff-only");
-        ur_ctx ctx = {0};
-        for (int i = 0; i < n; i++)
-            hp[i] = rows[i].hparams_json ? ur_json_parse(rows[i].hparams_json,
-                                                         strlen(rows[i].hparams_json),
-                                                         "hyper-parameters", &ctx) : NULL;
         /* columns as wide as the widest cell (14 to 40 characters) */
         int w = 14;
         for (int i = 0; i < n; i++) {
@@ -409,14 +318,12 @@ static int runs_compare(const cli_command *c, const cli_args *a)
             for (int k = 0; k < 2; k++)
                 if (names[k])
                     w = (int)strlen(names[k]) > w ? (int)strlen(names[k]) : w;
-            for (size_t k = 0; hp[i] && hp[i]->type == UR_VALUE_OBJECT && k < hp[i]->u.obj.n; k++) {
-                const ur_value *v = hp[i]->u.obj.vals[k];
-                char *t = v->type == UR_VALUE_STRING ? strdup(v->u.str) : ur_json_write(v, -1);
-                if (t)
-                    w = (int)strlen(t) > w ? (int)strlen(t) : w;
-                free(t);
-            }
         }
+        for (int k = 0; k < cmp.n_hparams; k++)
+            for (int i = 0; i < n; i++)
+                if (cmp.hparams[k].cells[i])
+                    w = (int)strlen(cmp.hparams[k].cells[i]) > w
+                            ? (int)strlen(cmp.hparams[k].cells[i]) : w;
         w = w > 40 ? 40 : w;
         printf("%-22s", "");
         for (int i = 0; i < n; i++)
@@ -431,69 +338,42 @@ static int runs_compare(const cli_command *c, const cli_args *a)
         for (int i = 0; i < n; i++)
             printf(" %-*s", w, ur_run_status_name(rows[i].status));
         printf("\nsettings:\n");
-        /* every key of any run, in first-seen order */
-        for (int i = 0; i < n; i++)
-            for (size_t k = 0; hp[i] && hp[i]->type == UR_VALUE_OBJECT && k < hp[i]->u.obj.n; k++) {
-                const char *key = hp[i]->u.obj.keys[k];
-                bool seen = false, differ = false;
-                for (int j = 0; j < i && !seen; j++)
-                    seen = hp[j] && ur_value_get(hp[j], key);
-                if (seen)
-                    continue;
-                const ur_value *first = ur_value_get(hp[0], key);
-                for (int j = 1; j < n; j++) {
-                    const ur_value *v = hp[j] ? ur_value_get(hp[j], key) : NULL;
-                    differ = differ || !first || !v || !ur_value_equal(first, v);
-                }
-                if (diff_only && !differ)
-                    continue;
-                printf("  %-20s", key);
-                for (int j = 0; j < n; j++) {
-                    const ur_value *v = hp[j] ? ur_value_get(hp[j], key) : NULL;
-                    char *t = v ? (v->type == UR_VALUE_STRING ? strdup(v->u.str)
-                                                              : ur_json_write(v, -1))
-                                : NULL;
-                    printf(" %-*s", w, t ? t : "-");
-                    free(t);
-                }
-                printf("%s\n", differ && !diff_only ? "  *" : "");
-            }
+        for (int k = 0; k < cmp.n_hparams; k++) {
+            const ur_compare_hparam *h = &cmp.hparams[k];
+            if (diff_only && !h->differ)
+                continue;
+            printf("  %-20s", h->name);
+            for (int j = 0; j < n; j++)
+                printf(" %-*s", w, h->cells[j] ? h->cells[j] : "-");
+            printf("%s\n", h->differ && !diff_only ? "  *" : "");
+        }
         printf("metrics (final / best):\n");
-        for (int i = 0; i < n; i++)
-            for (int k = 0; k < rows[i].n_metrics; k++) {
-                const char *name = rows[i].metric_names[k];
-                bool seen = is_batch_metric(name);
-                for (int j = 0; j < i && !seen; j++)
-                    seen = metric_index(&rows[j], name) >= 0;
-                if (seen)
-                    continue;
-                for (int pass = 0; pass < 2; pass++) {
-                    printf("  %-20s", pass ? "" : name);
-                    for (int j = 0; j < n; j++) {
-                        int m = metric_index(&rows[j], name);
-                        char buf[32];
-                        format_value(m < 0 ? NAN : pass ? rows[j].best_values[m]
-                                                        : rows[j].final_values[m],
-                                     buf, sizeof buf);
-                        printf(" %-*s", w, buf);
-                    }
-                    printf("  %s\n", pass ? "best" : "final");
+        for (int k = 0; k < cmp.n_metrics; k++)
+            for (int pass = 0; pass < 2; pass++) {
+                const ur_compare_metric *m = &cmp.metrics[k];
+                printf("  %-20s", pass ? "" : m->name);
+                for (int j = 0; j < n; j++) {
+                    char buf[32];
+                    format_value(pass ? m->best_values[j] : m->final_values[j], buf, sizeof buf);
+                    printf(" %-*s", w, buf);
                 }
+                printf("  %s\n", pass ? "best" : "final");
             }
         printf("layers (against run %s):\n", a->pos[0]);
-        int shown = 0;
-        for (int i = 1; i < n; i++)
-            shown += print_layer_diff(&rows[0], &rows[i]);
-        if (!shown)
+        for (int k = 0; k < cmp.n_layers; k++) {
+            const ur_layer_change *ch = &cmp.layers[k];
+            printf("  run %lld: %s %s%s%s%s\n", (long long)ch->run_id,
+                   ur_layer_change_kind_name(ch->kind), ch->layer, ch->detail ? " (" : "",
+                   ch->detail ? ch->detail : "", ch->detail ? ")" : "");
+        }
+        if (!cmp.n_layers)
             printf("  the same layers\n");
     }
-    for (int i = 0; i < n; i++) {
-        ur_value_free(hp[i]);
+    ur_run_compare_clear(&cmp);
+    for (int i = 0; i < n; i++)
         ur_run_row_clear(&rows[i]);
-    }
     free(ids);
     free(rows);
-    free(hp);
     ur_store_close(s);
     return status;
 }
@@ -513,60 +393,16 @@ static int runs_metrics(const cli_command *c, const cli_args *a)
     if (!s)
         return CLI_EXIT_FAIL;
     ur_ctx ctx = {0};
-    char **names = NULL;
-    int n_names = 0;
-    const char *only = cli_get(c, a, "name");
-    ur_run_row row = {0};
+    size_t len = 0;
+    char *text = ur_export_metrics(s, id, cli_get(c, a, "name"), json, &len, &ctx);
     int status = CLI_EXIT_OK;
-    if (!get_run(c->name, s, id, &row))
+    if (!text) {
+        cli_error(c->name, "%s", ctx.message); /* the store names its file */
         status = CLI_EXIT_FAIL;
-    else if (ur_store_metric_names(s, id, &names, &n_names, &ctx) != UR_OK) {
-        cli_error(c->name, "%s", ctx.message);
-        status = CLI_EXIT_FAIL;
+    } else {
+        fwrite(text, 1, len, stdout);
     }
-    ur_run_row_clear(&row);
-    bool found = !only;
-    for (int i = 0; i < n_names; i++)
-        found = found || strcmp(names[i], only) == 0;
-    if (!status && !found) {
-        cli_error(c->name, "run %lld has no metric '%s'", (long long)id, only);
-        status = CLI_EXIT_FAIL;
-    }
-    if (!status)
-        printf(json ? "{\"run\": %lld, \"metrics\": {" : "name,step,epoch,value,wall_time\n",
-               (long long)id);
-    int printed = 0;
-    for (int i = 0; i < n_names && !status; i++) {
-        if (only && strcmp(names[i], only) != 0)
-            continue;
-        ur_metric_point *p = NULL;
-        int64_t np = 0;
-        if (ur_store_metrics(s, id, names[i], &p, &np, &ctx) != UR_OK) {
-            cli_error(c->name, "%s", ctx.message);
-            status = CLI_EXIT_FAIL;
-            break;
-        }
-        if (json)
-            printf("%s\n  \"%s\": [", printed++ ? "," : "", names[i]);
-        for (int64_t k = 0; k < np; k++) {
-            if (json)
-                printf("%s\n    {\"step\": %lld, \"epoch\": %d, \"value\": %.17g, "
-                       "\"wall_time\": %.6f}",
-                       k ? "," : "", (long long)p[k].step, p[k].epoch,
-                       isfinite(p[k].value) ? p[k].value : 0.0, p[k].wall_time);
-            else
-                printf("%s,%lld,%d,%.17g,%.6f\n", names[i], (long long)p[k].step, p[k].epoch,
-                       p[k].value, p[k].wall_time);
-        }
-        if (json)
-            printf("\n  ]");
-        free(p);
-    }
-    if (!status && json)
-        printf("\n}}\n");
-    for (int i = 0; i < n_names; i++)
-        free(names[i]);
-    free(names);
+    free(text);
     ur_store_close(s);
     return status;
 }

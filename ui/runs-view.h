@@ -62,10 +62,14 @@ guint unroll_runs_view_select_ids(UnrollRunsView *self, const gint64 *ids, guint
 /* The selected run ids in list order; *n gets their count. g_free the result. */
 gint64 *unroll_runs_view_get_selected_ids(UnrollRunsView *self, guint *n);
 
-/* The comparison table of the selection, as shown: one row per line, cells
- * separated by tabs, the first cell the row's name ("optimizer", "seed",
- * "loss (best)", "layer dense_1"...). Hyper-parameter rows follow the
- * "Differences only" switch. g_strfreev the result. */
+/* The comparison of the selection (oldest run first, the others' layers
+ * against its model), as shown: one string per row, cells
+ * separated by tabs. Settings: "optimizer\tadam\trmsprop" (a cell per run,
+ * "—" where a run lacks it), following the "Differences only" switch;
+ * metrics: "loss (final)\t0.1402\t...", "loss (best)\t..."; layers:
+ * "lstm\t<run name>\tchanged\t
+ * units: 32 -> 16" (kinds removed, changed, added; added's detail is the
+ * class). g_strfreev the result. */
 char **unroll_runs_view_get_hparam_rows(UnrollRunsView *self);
 char **unroll_runs_view_get_metric_rows(UnrollRunsView *self);
 char **unroll_runs_view_get_layer_rows(UnrollRunsView *self);
