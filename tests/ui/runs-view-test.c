@@ -29,8 +29,9 @@ static char *tmp_dir, *db_path, *adding_json, *parity_json;
 
 /* ------------------------------------------------------------ helpers */
 
-/* Runs `unroll ARGS...`; returns its stdout (NULL when it failed). */
-static char *run_unroll(const char *const *args)
+/* Runs `unroll ARGS...`; returns its stdout (NULL when it failed, unless
+ * failing is expected). */
+static char *run_unroll_status(const char *const *args, gboolean may_fail)
 {
     GPtrArray *argv = g_ptr_array_new();
     g_ptr_array_add(argv, (gpointer)unroll_exe);
@@ -43,7 +44,7 @@ static char *run_unroll(const char *const *args)
     gboolean ok = g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
                                &out, &err, &status, &error);
     g_ptr_array_unref(argv);
-    if (!ok || !g_spawn_check_wait_status(status, NULL)) {
+    if (!ok || (!may_fail && !g_spawn_check_wait_status(status, NULL))) {
         g_printerr("unroll %s failed: %s%s\n", args[0], error ? error->message : "", err);
         g_clear_error(&error);
         g_free(out);
@@ -52,6 +53,8 @@ static char *run_unroll(const char *const *args)
     g_free(err);
     return out;
 }
+
+static char *run_unroll(const char *const *args) { return run_unroll_status(args, FALSE); }
 
 /* Trains a recorded run; returns its id (0 on failure). */
 static gint64 train(const char *model, const char *data, const char *loss, const char *seed,
@@ -529,11 +532,11 @@ static void test_export_choosers(UnrollRunsView *view, gint64 id)
 }
 
 /* Starts a long `unroll train`, waits for its first checkpoint, kills it. */
-static gint64 killed_run(void)
+static gint64 killed_run(const char *label)
 {
     const char *argv[] = {unroll_exe, "train", adding_json, "--data", ADDING, "--loss", "mse",
                           "--epochs", "400", "--seed", "7", "--db", db_path, "--threads", "1",
-                          "--checkpoint-every", "0", "--label", "killed", NULL};
+                          "--checkpoint-every", "0", "--label", label, NULL};
     GPid pid = 0;
     GError *error = NULL;
     if (!g_spawn_async(NULL, (char **)argv, NULL,
@@ -553,7 +556,10 @@ static gint64 killed_run(void)
             continue;
         ur_run_row *rows = NULL;
         int n = 0;
-        if (ur_store_runs_list(s, "label = 'killed'", NULL, 1, &rows, &n, &ctx) == UR_OK &&
+        char *where = g_strdup_printf("label = '%s'", label);
+        ur_status listed = ur_store_runs_list(s, where, NULL, 1, &rows, &n, &ctx);
+        g_free(where);
+        if (listed == UR_OK &&
             n == 1 && rows[0].epochs_done >= 2) {
             ur_checkpoint cp = {0};
             void *w = NULL, *st = NULL;
@@ -578,7 +584,7 @@ static gint64 killed_run(void)
 
 static void test_interrupted(UnrollRunsView *view, captured *c)
 {
-    gint64 id = killed_run();
+    gint64 id = killed_run("killed");
     if (!id)
         return;
     unroll_runs_view_reload(view);
@@ -703,6 +709,20 @@ int main(int argc, char **argv)
     test_export(view, ids[0]);
     test_export_choosers(view, ids[0]);
     test_interrupted(view, &c);
+
+    /* a run left interrupted and one that diverged, for the pictures too */
+    gint64 crashed = killed_run("crashed");
+    const char *nan_args[] = {"train", adding_json, "--data", ADDING, "--loss", "mse",
+                              "--optimizer", "sgd", "--lr", "1e6", "--epochs", "2", "--db",
+                              db_path, "--threads", "1", "--label", "diverged", NULL};
+    g_free(run_unroll_status(nan_args, TRUE));
+    unroll_runs_view_reload(view);
+    CHECK(g_strcmp0(unroll_runs_view_get_status(view, crashed), "interrupted") == 0,
+          "crashed: %s", unroll_runs_view_get_status(view, crashed));
+    unroll_runs_view_set_search(view, "diverged failed");
+    CHECK(unroll_runs_view_get_n_shown(view) == 1, "no failed run 'diverged' (%u shown)",
+          unroll_runs_view_get_n_shown(view));
+    unroll_runs_view_set_search(view, NULL);
 
     /* screenshots (once the toasts are gone): one run; three compared
      * (differences only); dark */
