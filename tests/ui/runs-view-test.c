@@ -662,6 +662,8 @@ int main(int argc, char **argv)
         return 1;
     }
     unroll_exe = g_canonicalize_filename(argv[1], NULL); /* before the chdir below */
+    /* what g_application_run() would set; the file chooser records recent files under it */
+    g_set_prgname("unroll");
     if (!gtk_init_check()) {
         g_printerr("runs-view-test: no display: skipped\n");
         return 77;
