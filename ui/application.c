@@ -52,6 +52,12 @@ static const unroll_shortcut shortcuts[] = {
     {"Canvas", "win.zoom-reset", ACCELS("<Control>0", "<Control>KP_0"), "Actual size (100%)"},
     {"Canvas", "win.fit", ACCELS("<Control>1", "<Control>KP_1"), "Fit the model into view"},
     {"Canvas", "win.arrange", ACCELS("<Control>l"), "Arrange the layers automatically"},
+    {"Training", "win.train", ACCELS("<Control>Return", "<Control>KP_Enter"), "Train the model"},
+    {"Training", "win.pause", ACCELS("<Control>p"), "Pause or resume training"},
+    {"Training", "win.stop", ACCELS("<Control>period"), "Stop training"},
+    {"Pages", "win.view::model", ACCELS("<Alt>1"), "The model editor"},
+    {"Pages", "win.view::train", ACCELS("<Alt>2"), "Training"},
+    {"Pages", "win.view::runs", ACCELS("<Alt>3"), "Runs"},
     {"General", "app.shortcuts", ACCELS("<Control>question"), "Keyboard shortcuts"},
     {"General", "win.show-menu", ACCELS("F10"), "Main menu"},
 };
@@ -189,6 +195,13 @@ static void set_int_in_range(GSettings *settings, const char *key, int value)
         }
     }
     g_settings_set_int(settings, key, value);
+}
+
+const char *unroll_application_get_db_path(UnrollApplication *app)
+{
+    g_return_val_if_fail(UNROLL_IS_APPLICATION(app), NULL);
+    const char *db = g_getenv("UNROLL_DB");
+    return db && *db ? db : NULL;
 }
 
 gboolean unroll_application_has_settings(UnrollApplication *app)

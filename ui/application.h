@@ -22,6 +22,10 @@ UnrollApplication *unroll_application_new(GApplicationFlags extra_flags);
  * is no display. */
 int unroll_application_run(int argc, char **argv);
 
+/* The run store windows train into and list: $UNROLL_DB when set (tests,
+ * a second store), else NULL (ur_store_default_path()). */
+const char *unroll_application_get_db_path(UnrollApplication *app);
+
 /* Settings (GSettings io.github.unroll.Unroll when its schema is found,
  * else defaults for this run only). */
 gboolean unroll_application_has_settings(UnrollApplication *app);

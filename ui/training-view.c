@@ -401,18 +401,40 @@ static void save_settings(UnrollTrainingView *self)
 }
 
 /* Shows the settings remembered for the document's model, if any. */
-static void load_settings(UnrollTrainingView *self)
+static gboolean load_settings(UnrollTrainingView *self)
 {
     g_autofree char *path = unroll_training_view_dup_settings_path(self);
     g_autofree char *text = NULL;
     if (!g_file_get_contents(path, &text, NULL, NULL))
-        return;
+        return FALSE;
     g_autoptr(GError) error = NULL;
     if (!unroll_training_view_apply_settings_json(self, text, &error)) {
         g_autofree char *message = g_strdup_printf("%s: %s", path, error->message);
-        show_error(self, "The remembered settings could not be read: the defaults are shown",
-                   message);
+        show_error(self, "The remembered settings could not be read", message);
     }
+    return TRUE;
+}
+
+/* For a model without remembered settings: the built-in dataset its input
+ * suggests (28x28 → MNIST; sequences of 2 features → adding; of 1 feature →
+ * parity under a sigmoid, else sine); NULL when none does. */
+static const char *guess_dataset(const ur_graph *g)
+{
+    if (!g || ur_graph_n_inputs(g) != 1 || ur_graph_n_outputs(g) != 1)
+        return NULL;
+    const ur_shape *in = ur_layer_output_shape(ur_graph_input(g, 0), 0);
+    if (!in || in->rank != 3)
+        return NULL;
+    if (in->dim[1] == 28 && in->dim[2] == 28)
+        return "mnist";
+    if (in->dim[2] == 2)
+        return "synthetic:adding";
+    if (in->dim[2] != 1)
+        return NULL;
+    ur_layer *out;
+    int index;
+    ur_graph_output(g, 0, &out, &index);
+    return g_str_equal(layer_activation(out), "sigmoid") ? "synthetic:parity" : "synthetic:sine";
 }
 
 /* ------------------------------------------------------ state and text */
@@ -898,7 +920,11 @@ static void document_renamed(UnrollTrainingView *self)
         return;
     g_free(self->model_name);
     self->model_name = g_strdup(name);
-    load_settings(self);
+    if (!load_settings(self)) {
+        const char *guess = guess_dataset(graph_of(self));
+        if (guess && !g_str_equal(guess, unroll_dataset_view_get_spec(self->dataset)))
+            unroll_dataset_view_set_spec(self->dataset, guess);
+    }
 }
 
 void unroll_training_view_set_document(UnrollTrainingView *self, UnrollDocument *doc)

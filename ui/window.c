@@ -1,17 +1,23 @@
-/* window.c — UnrollWindow: builds the header bar, the three panes (palette,
- * canvas with its zoom tools and error line, inspector/summary side panel),
- * holds the open document and implements every win.* action: files (new,
- * open, recent, save, save as, the unsaved-changes question), editing and
- * the canvas's viewport. The views edit the document themselves. */
+/* window.c — UnrollWindow: builds the header bar with its view switcher,
+ * the Model page's three panes (palette, canvas with its zoom tools and
+ * error line, inspector/summary side panel), the Train page (training view)
+ * and the Runs page (runs view); holds the open document and implements
+ * every win.* action: files (new, open, recent, save, save as, the
+ * unsaved-changes question), editing, the canvas's viewport, training
+ * (train, pause, stop) and the page shown. The views edit the document
+ * themselves. */
 #include "window.h"
 
 #include <string.h>
 
 #include "canvas-view.h"
 #include "inspector.h"
+#include "json.h"
 #include "palette.h"
+#include "runs-view.h"
 #include "summary-view.h"
 #include "templates.h"
+#include "training-view.h"
 
 /* How many recent model files "Open" lists. */
 #define RECENT_MAX 8
@@ -21,7 +27,10 @@ struct _UnrollWindow {
 
     UnrollDocument *doc;
 
-    AdwWindowTitle *title;
+    AdwViewSwitcherTitle *title;
+    AdwViewStack *pages;          /* "model", "train", "runs" */
+    GtkWidget *training, *runs;
+    char *db_path;                /* the run store; NULL: the default */
     GtkWidget *new_button;
     GtkWidget *new_list;
     GtkWidget *undo_button, *redo_button;
@@ -38,6 +47,7 @@ struct _UnrollWindow {
     char *error_line;
     char *last_error;
     gboolean close_confirmed;
+    gboolean stopping_to_close;   /* the window closes once the run has stopped */
     gboolean text_focus;          /* a text field has the keyboard focus */
     GtkNativeDialog *chooser;     /* the file chooser on show, if any */
     GtkWidget *question;          /* the unsaved-changes dialog on show (weak), if any */
@@ -122,8 +132,8 @@ static void update_title(UnrollWindow *self)
     g_autofree char *title = modified ? g_strdup_printf("• %s", name) : g_strdup(name);
     GFile *file = unroll_document_get_file(self->doc);
     g_autofree char *subtitle = file ? file_display_name(file) : g_strdup("Unsaved");
-    adw_window_title_set_title(self->title, title);
-    adw_window_title_set_subtitle(self->title, subtitle);
+    adw_view_switcher_title_set_title(self->title, title);
+    adw_view_switcher_title_set_subtitle(self->title, subtitle);
     g_autofree char *wm_title = g_strdup_printf("%s%s — Unroll", modified ? "• " : "", name);
     gtk_window_set_title(GTK_WINDOW(self), wm_title);
 }
@@ -148,6 +158,22 @@ static void set_enabled(UnrollWindow *self, const char *name, gboolean enabled)
         g_simple_action_set_enabled(G_SIMPLE_ACTION(action), enabled);
 }
 
+static gboolean on_model_page(UnrollWindow *self)
+{
+    const char *page = self->pages ? adw_view_stack_get_visible_child_name(self->pages) : NULL;
+    return !page || g_str_equal(page, "model");
+}
+
+/* Training's actions follow the worker. */
+static void update_training_actions(UnrollWindow *self)
+{
+    UnrollTrainWorker *w = unroll_training_view_get_worker(UNROLL_TRAINING_VIEW(self->training));
+    UnrollTrainState st = unroll_train_worker_get_state(w);
+    set_enabled(self, "train", !unroll_train_worker_is_busy(w));
+    set_enabled(self, "pause", st == UNROLL_TRAIN_RUNNING || st == UNROLL_TRAIN_PAUSED);
+    set_enabled(self, "stop", st == UNROLL_TRAIN_RUNNING || st == UNROLL_TRAIN_PAUSED);
+}
+
 /* Follows the document; the editing keys (Delete, Ctrl+A/C/V/D) go to a
  * text field while one has the focus, so their actions are off then. */
 static void update_actions(UnrollWindow *self)
@@ -157,7 +183,7 @@ static void update_actions(UnrollWindow *self)
     int n_selected = 0;
     unroll_document_get_selection(self->doc, &n_selected);
     int n_layers = ur_graph_n_layers(unroll_document_get_graph(self->doc));
-    gboolean editing = !self->text_focus;
+    gboolean editing = !self->text_focus && on_model_page(self);
     set_enabled(self, "undo", unroll_document_can_undo(self->doc));
     set_enabled(self, "redo", unroll_document_can_redo(self->doc));
     set_enabled(self, "save", unroll_document_get_modified(self->doc) ||
@@ -192,6 +218,9 @@ static void document_changed(UnrollWindow *self)
 
 static void document_state_changed(UnrollWindow *self)
 {
+    if (self->runs && self->doc)
+        unroll_runs_view_set_model_filter(UNROLL_RUNS_VIEW(self->runs),
+                                          unroll_document_get_title(self->doc));
     update_title(self);
     update_undo_buttons(self);
     update_actions(self);
@@ -223,6 +252,8 @@ void unroll_window_set_document(UnrollWindow *self, UnrollDocument *doc)
     unroll_canvas_view_set_document(UNROLL_CANVAS_VIEW(self->canvas), doc);
     unroll_inspector_set_document(UNROLL_INSPECTOR(self->inspector), doc);
     unroll_summary_view_set_document(UNROLL_SUMMARY_VIEW(self->summary), doc);
+    unroll_training_view_set_document(UNROLL_TRAINING_VIEW(self->training), doc);
+    unroll_runs_view_set_model_filter(UNROLL_RUNS_VIEW(self->runs), unroll_document_get_title(doc));
     update_error_line(self);
     document_state_changed(self);
 }
@@ -659,6 +690,141 @@ static void show_menu_activated(GSimpleAction *action, GVariant *param, gpointer
     gtk_menu_button_popup(GTK_MENU_BUTTON(UNROLL_WINDOW(user_data)->menu_button));
 }
 
+/* ------------------------------------------------------ training actions */
+
+static UnrollTrainingView *training_of(UnrollWindow *self)
+{
+    return UNROLL_TRAINING_VIEW(self->training);
+}
+
+static void show_page(UnrollWindow *self, const char *page)
+{
+    g_action_group_change_action_state(G_ACTION_GROUP(self), "view", g_variant_new_string(page));
+}
+
+static void train_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    UnrollWindow *self = user_data;
+    show_page(self, "train");
+    g_autoptr(GError) error = NULL;
+    if (!unroll_training_view_train(training_of(self), &error))
+        show_toast(self, error->message);
+}
+
+static void pause_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    unroll_training_view_toggle_pause(training_of(user_data));
+}
+
+static void stop_activated(GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+    unroll_training_view_stop(training_of(user_data));
+}
+
+static void view_change_state(GSimpleAction *action, GVariant *value, gpointer user_data)
+{
+    UnrollWindow *self = user_data;
+    const char *page = g_variant_get_string(value, NULL);
+    if (!adw_view_stack_get_child_by_name(self->pages, page))
+        return;
+    g_simple_action_set_state(action, value);
+    if (g_strcmp0(adw_view_stack_get_visible_child_name(self->pages), page) != 0)
+        adw_view_stack_set_visible_child_name(self->pages, page);
+}
+
+/* The switcher (or anything else) changed the page: the action follows. */
+static void page_changed(UnrollWindow *self)
+{
+    const char *page = adw_view_stack_get_visible_child_name(self->pages);
+    GAction *view = g_action_map_lookup_action(G_ACTION_MAP(self), "view");
+    g_autoptr(GVariant) state = view ? g_action_get_state(view) : NULL;
+    if (page && state && g_strcmp0(g_variant_get_string(state, NULL), page) != 0)
+        g_simple_action_set_state(G_SIMPLE_ACTION(view), g_variant_new_string(page));
+    if (page && g_str_equal(page, "runs"))
+        unroll_runs_view_reload(UNROLL_RUNS_VIEW(self->runs));
+    update_actions(self);
+}
+
+static void training_state_changed(UnrollWindow *self)
+{
+    update_training_actions(self);
+}
+
+static void run_finished(UnrollWindow *self, int status, const char *message, gint64 run_id)
+{
+    g_autofree char *text = NULL;
+    if (status == UR_RUN_COMPLETED)
+        text = g_strdup_printf("Run %lld finished", (long long)run_id);
+    else if (status == UR_RUN_CANCELLED)
+        text = g_strdup_printf("Run %lld stopped", (long long)run_id);
+    else
+        text = g_strdup_printf("Training failed: %s", message ? message : "unknown error");
+    show_toast(self, text);
+    unroll_runs_view_reload(UNROLL_RUNS_VIEW(self->runs));
+    if (self->stopping_to_close) {
+        self->stopping_to_close = FALSE;
+        gtk_window_close(GTK_WINDOW(self));
+    }
+}
+
+/* The runs view's Open Model: the run's model as a new document (after the
+ * unsaved-changes question), on the Model page. */
+static void open_model_then(UnrollWindow *self, gpointer data)
+{
+    const char *json = data;
+    ur_ctx ctx = {0};
+    ur_value *v = ur_json_parse(json, strlen(json), "the run's model", &ctx);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, &error) : NULL;
+    ur_value_free(v);
+    if (!doc) {
+        show_error(self, "Could Not Open the Run’s Model", error ? error->message : ctx.message);
+        return;
+    }
+    unroll_window_set_document(self, doc);
+    show_page(self, "model");
+}
+
+static void runs_open_model(UnrollWindow *self, const char *model_json, gint64 run_id)
+{
+    unroll_window_confirm_discard(self, open_model_then, g_strdup(model_json), g_free);
+}
+
+static void runs_resume_run(UnrollWindow *self, gint64 run_id)
+{
+    show_page(self, "train");
+    g_autoptr(GError) error = NULL;
+    if (!unroll_training_view_resume_run(training_of(self), run_id, &error))
+        show_toast(self, error->message);
+}
+
+UnrollTrainingView *unroll_window_get_training_view(UnrollWindow *self)
+{
+    g_return_val_if_fail(UNROLL_IS_WINDOW(self), NULL);
+    return training_of(self);
+}
+
+GtkWidget *unroll_window_get_runs_view(UnrollWindow *self)
+{
+    g_return_val_if_fail(UNROLL_IS_WINDOW(self), NULL);
+    return self->runs;
+}
+
+const char *unroll_window_get_db_path(UnrollWindow *self)
+{
+    g_return_val_if_fail(UNROLL_IS_WINDOW(self), NULL);
+    return self->db_path;
+}
+
+void unroll_window_set_db_path(UnrollWindow *self, const char *path)
+{
+    g_return_if_fail(UNROLL_IS_WINDOW(self));
+    g_free(self->db_path);
+    self->db_path = g_strdup(path);
+    unroll_training_view_set_db_path(training_of(self), path);
+    unroll_runs_view_set_store(UNROLL_RUNS_VIEW(self->runs), path);
+}
+
 static const GActionEntry win_actions[] = {
     {"new-from-template", new_from_template_activated, "s", NULL, NULL, {0}},
     {"open", open_activated, NULL, NULL, NULL, {0}},
@@ -679,6 +845,10 @@ static const GActionEntry win_actions[] = {
     {"fit", fit_activated, NULL, NULL, NULL, {0}},
     {"arrange", arrange_activated, NULL, NULL, NULL, {0}},
     {"show-menu", show_menu_activated, NULL, NULL, NULL, {0}},
+    {"train", train_activated, NULL, NULL, NULL, {0}},
+    {"pause", pause_activated, NULL, NULL, NULL, {0}},
+    {"stop", stop_activated, NULL, NULL, NULL, {0}},
+    {"view", NULL, "s", "'model'", view_change_state, {0}},
 };
 
 /* --------------------------------------------------------- recent files */
@@ -843,6 +1013,12 @@ static GMenuModel *build_main_menu(void)
     g_menu_append(view, "A_rrange Layers", "win.arrange");
     g_menu_append_section(menu, NULL, G_MENU_MODEL(view));
     g_object_unref(view);
+    GMenu *training = g_menu_new();
+    g_menu_append(training, "_Train", "win.train");
+    g_menu_append(training, "_Pause or Resume Training", "win.pause");
+    g_menu_append(training, "_Stop Training", "win.stop");
+    g_menu_append_section(menu, NULL, G_MENU_MODEL(training));
+    g_object_unref(training);
     GMenu *help = g_menu_new();
     g_menu_append(help, "_Keyboard Shortcuts", "app.shortcuts");
     g_menu_append(help, "_About Unroll", "app.about");
@@ -885,7 +1061,9 @@ static GtkWidget *build_header(UnrollWindow *self)
     gtk_box_append(GTK_BOX(undo_redo), self->redo_button);
     adw_header_bar_pack_start(ADW_HEADER_BAR(header), undo_redo);
 
-    self->title = ADW_WINDOW_TITLE(adw_window_title_new("Unroll", NULL));
+    self->title = ADW_VIEW_SWITCHER_TITLE(adw_view_switcher_title_new());
+    adw_view_switcher_title_set_title(self->title, "Unroll");
+    adw_view_switcher_title_set_stack(self->title, self->pages);
     adw_header_bar_set_title_widget(ADW_HEADER_BAR(header), GTK_WIDGET(self->title));
 
     self->menu_button = gtk_menu_button_new();
@@ -1013,6 +1191,28 @@ static GtkWidget *build_body(UnrollWindow *self)
     return outer;
 }
 
+/* The Model page (the editor), the Train page and the Runs page. */
+static GtkWidget *build_pages(UnrollWindow *self)
+{
+    self->pages = ADW_VIEW_STACK(adw_view_stack_new());
+    adw_view_stack_add_titled_with_icon(self->pages, build_body(self), "model", "Model",
+                                        "unroll-layer-lstm-symbolic");
+    self->training = unroll_training_view_new();
+    adw_view_stack_add_titled_with_icon(self->pages, self->training, "train", "Train",
+                                        "media-playback-start-symbolic");
+    self->runs = unroll_runs_view_new();
+    adw_view_stack_add_titled_with_icon(self->pages, self->runs, "runs", "Runs",
+                                        "document-open-recent-symbolic");
+    gtk_widget_set_vexpand(GTK_WIDGET(self->pages), TRUE);
+    g_signal_connect_swapped(self->pages, "notify::visible-child-name", G_CALLBACK(page_changed), self);
+    UnrollTrainWorker *w = unroll_training_view_get_worker(UNROLL_TRAINING_VIEW(self->training));
+    g_signal_connect_swapped(w, "state-changed", G_CALLBACK(training_state_changed), self);
+    g_signal_connect_swapped(self->training, "run-finished", G_CALLBACK(run_finished), self);
+    g_signal_connect_swapped(self->runs, "open-model", G_CALLBACK(runs_open_model), self);
+    g_signal_connect_swapped(self->runs, "resume-run", G_CALLBACK(runs_resume_run), self);
+    return GTK_WIDGET(self->pages);
+}
+
 /* ------------------------------------------------------------ lifecycle */
 
 /* The side panel gets its kept width once the panes have their size (the
@@ -1036,9 +1236,53 @@ static void close_then(UnrollWindow *self, gpointer data)
     gtk_window_close(GTK_WINDOW(self));
 }
 
+static void stop_response(AdwMessageDialog *dialog, const char *response, gpointer user_data)
+{
+    UnrollWindow *self = UNROLL_WINDOW(gtk_window_get_transient_for(GTK_WINDOW(dialog)));
+    g_signal_handlers_disconnect_by_func(dialog, stop_response, user_data);
+    if (g_strcmp0(response, "stop") != 0)
+        return;
+    UnrollTrainWorker *w = unroll_training_view_get_worker(training_of(self));
+    /* the window closes when "finished" arrives (run_finished) */
+    self->stopping_to_close = TRUE;
+    if (!unroll_train_worker_stop(w) && !unroll_train_worker_is_busy(w)) {
+        self->stopping_to_close = FALSE;
+        gtk_window_close(GTK_WINDOW(self));
+    }
+}
+
+/* Closing while a run trains: ask to stop it first (the run then ends
+ * cancelled and stays resumable). */
+static gboolean ask_stop_training(UnrollWindow *self)
+{
+    UnrollTrainWorker *w = unroll_training_view_get_worker(training_of(self));
+    if (!unroll_train_worker_is_busy(w))
+        return FALSE;
+    if (self->stopping_to_close)
+        return TRUE;
+    gint64 id = unroll_train_worker_get_run_id(w);
+    g_autofree char *body = id > 0
+        ? g_strdup_printf("Run %lld is still training. Stopping it keeps what it has learned so far; "
+                          "it can be resumed later from the Runs page.", (long long)id)
+        : g_strdup("A run is still starting. Stop it before closing the window.");
+    GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), "Stop Training?", body);
+    AdwMessageDialog *d = ADW_MESSAGE_DIALOG(dialog);
+    adw_message_dialog_add_responses(d, "cancel", "_Keep Training", "stop", "_Stop and Close", NULL);
+    adw_message_dialog_set_response_appearance(d, "stop", ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response(d, "cancel");
+    adw_message_dialog_set_close_response(d, "cancel");
+    g_signal_connect(dialog, "response", G_CALLBACK(stop_response), NULL);
+    g_free(self->last_error);
+    self->last_error = g_strdup(body);
+    gtk_window_present(GTK_WINDOW(dialog));
+    return TRUE;
+}
+
 static gboolean unroll_window_close_request(GtkWindow *window)
 {
     UnrollWindow *self = UNROLL_WINDOW(window);
+    if (ask_stop_training(self))
+        return TRUE;
     if (!self->close_confirmed && self->doc && unroll_document_get_modified(self->doc)) {
         unroll_window_confirm_discard(self, close_then, NULL, NULL);
         return TRUE;
@@ -1071,6 +1315,9 @@ static void unroll_window_dispose(GObject *object)
         gtk_native_dialog_destroy(self->chooser);
     g_clear_object(&self->chooser);
     g_clear_object(&self->doc);
+    if (self->training)
+        g_signal_handlers_disconnect_by_data(
+            unroll_training_view_get_worker(UNROLL_TRAINING_VIEW(self->training)), self);
     G_OBJECT_CLASS(unroll_window_parent_class)->dispose(object);
 }
 
@@ -1081,6 +1328,7 @@ static void unroll_window_finalize(GObject *object)
     g_free(self->last_toast);
     g_free(self->error_line);
     g_free(self->last_error);
+    g_free(self->db_path);
     G_OBJECT_CLASS(unroll_window_parent_class)->finalize(object);
 }
 
@@ -1102,13 +1350,19 @@ static void unroll_window_init(UnrollWindow *self)
                              G_CALLBACK(rebuild_recent), self);
 
     GtkWidget *content = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *pages = build_pages(self);
     gtk_box_append(GTK_BOX(content), build_header(self));
-    gtk_box_append(GTK_BOX(content), build_body(self));
+    gtk_box_append(GTK_BOX(content), pages);
+    GtkWidget *bar = adw_view_switcher_bar_new();
+    adw_view_switcher_bar_set_stack(ADW_VIEW_SWITCHER_BAR(bar), self->pages);
+    g_object_bind_property(self->title, "title-visible", bar, "reveal", G_BINDING_SYNC_CREATE);
+    gtk_box_append(GTK_BOX(content), bar);
     adw_application_window_set_content(ADW_APPLICATION_WINDOW(self), content);
     g_signal_connect_swapped(self, "notify::focus-widget", G_CALLBACK(focus_changed), self);
 
     g_autoptr(UnrollDocument) doc = unroll_document_new();
     unroll_window_set_document(self, doc);
+    update_training_actions(self);
 }
 
 UnrollWindow *unroll_window_new(UnrollApplication *app)
@@ -1126,5 +1380,6 @@ UnrollWindow *unroll_window_new(UnrollApplication *app)
     gtk_paned_set_position(GTK_PANED(self->outer_paned), palette);
     self->side_width = side;
     gtk_widget_add_tick_callback(GTK_WIDGET(self), restore_side_width, NULL, NULL);
+    unroll_window_set_db_path(self, unroll_application_get_db_path(app));
     return self;
 }

@@ -1,8 +1,10 @@
-/* window.h — UnrollWindow, the studio window: header bar (title, New from a
- * template, Open with recent files, Save, Undo/Redo, main menu), the layer
- * palette, the canvas with its zoom tools and error line, and the side panel
- * (inspector, summary). It owns one UnrollDocument at a time and every win.*
- * action; loading, saving and the unsaved-changes question live here. */
+/* window.h — UnrollWindow, the studio window: header bar (New from a
+ * template, Open with recent files, Undo/Redo, the Model | Train | Runs view
+ * switcher with the title, Save, main menu); the Model page (layer palette,
+ * canvas with its zoom tools and error line, inspector/summary side panel),
+ * the Train page (training-view.h) and the Runs page (runs-view.h). It owns
+ * one UnrollDocument at a time and every win.* action; loading, saving, the
+ * unsaved-changes question and the stop-training question live here. */
 #ifndef UNROLL_WINDOW_H
 #define UNROLL_WINDOW_H
 
@@ -10,6 +12,7 @@
 
 #include "application.h"
 #include "document.h"
+#include "training-view.h"
 
 G_BEGIN_DECLS
 
@@ -55,6 +58,14 @@ GtkWidget *unroll_window_get_palette(UnrollWindow *self);
 GtkWidget *unroll_window_get_canvas(UnrollWindow *self);
 GtkWidget *unroll_window_get_inspector(UnrollWindow *self);
 GtkWidget *unroll_window_get_summary(UnrollWindow *self);
+/* The Train page's view and the Runs page's view (an UnrollRunsView). */
+UnrollTrainingView *unroll_window_get_training_view(UnrollWindow *self);
+GtkWidget *unroll_window_get_runs_view(UnrollWindow *self);
+/* The run store the Train and Runs pages use (NULL: ur_store_default_path();
+ * a new window takes unroll_application_get_db_path's). */
+const char *unroll_window_get_db_path(UnrollWindow *self);
+void unroll_window_set_db_path(UnrollWindow *self, const char *path);
+
 /* The last toast's text (NULL before the first one), the error line over
  * the canvas (NULL while the model has no errors), and the last error
  * dialog's message (NULL before the first one). */

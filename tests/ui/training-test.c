@@ -1,0 +1,632 @@
+/* training-test.c — the Train page under a display (suite 'ui'): the loss
+ * defaults, the dataset fit check in words (built-ins and imported .npz
+ * files), a short synthetic run started with win.train whose chart series
+ * grow, win.pause, a learning-rate change while paused, resume and win.stop
+ * with the store's status and events following, settings remembered per
+ * model, the view switcher's actions, a failed run's message and its resume
+ * from the runs view, Open Model, closing the window while training, and
+ * screenshots (training.png, training-paused.png, training-dark.png,
+ * training-error.png, dataset-mnist.png) in $UNROLL_SCREENSHOT_DIR. The
+ * store is a temporary one ($UNROLL_DB). */
+#include "ui-test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "application.h"
+#include "runs-view.h"
+#include "templates.h"
+#include "training-view.h"
+#include "window.h"
+
+#include "json.h"
+#include "npy.h"
+
+static char *tmp_dir;
+static char *db_path;
+
+static void activate(UnrollWindow *win, const char *name, GVariant *param)
+{
+    g_action_group_activate_action(G_ACTION_GROUP(win), name, param);
+    pump(20);
+}
+
+static void screenshot(gpointer widget, const char *name)
+{
+    pump(200);
+    wait_for_paint(GTK_WIDGET(widget));
+    cairo_surface_t *png = write_png(GTK_WIDGET(widget), name);
+    if (png)
+        cairo_surface_destroy(png);
+}
+
+static UnrollTrainingView *view_of(UnrollWindow *win)
+{
+    return unroll_window_get_training_view(win);
+}
+
+static UnrollTrainWorker *worker_of(UnrollWindow *win)
+{
+    return unroll_training_view_get_worker(view_of(win));
+}
+
+static gboolean dataset_ready(gpointer win)
+{
+    return !unroll_dataset_view_is_loading(unroll_training_view_get_dataset_view(view_of(win)));
+}
+
+static void settings(UnrollWindow *win, const char *json)
+{
+    g_autoptr(GError) error = NULL;
+    CHECK(unroll_training_view_apply_settings_json(view_of(win), json, &error), "settings %s: %s",
+          json, error ? error->message : "");
+    CHECK(pump_until(dataset_ready, win, 20000), "the dataset loads");
+    pump(50);
+}
+
+static void load_template(UnrollWindow *win, const char *file)
+{
+    g_autoptr(GError) error = NULL;
+    CHECK(unroll_window_load_template(win, file, &error), "template %s: %s", file,
+          error ? error->message : "");
+    pump(50);
+}
+
+static size_t chart_points(UnrollWindow *win, const char *chart, int series)
+{
+    UnrollChart *c = unroll_training_view_get_chart(view_of(win), chart);
+    return c ? unroll_chart_series_count_points(c, series) : 0;
+}
+
+typedef struct wait_points {
+    UnrollWindow *win;
+    const char *chart;
+    int series;
+    size_t n;
+} wait_points;
+
+static gboolean has_points(gpointer data)
+{
+    wait_points *w = data;
+    return chart_points(w->win, w->chart, w->series) >= w->n ||
+           !unroll_train_worker_is_busy(worker_of(w->win));
+}
+
+static gboolean is_paused(gpointer win)
+{
+    return g_strcmp0(unroll_training_view_get_status_text(view_of(win)), "Paused") == 0;
+}
+
+static gboolean is_done(gpointer win)
+{
+    UnrollTrainState s = unroll_train_worker_get_state(worker_of(win));
+    return s == UNROLL_TRAIN_FINISHED || s == UNROLL_TRAIN_FAILED;
+}
+
+static gboolean worker_done(gpointer worker)
+{
+    return !unroll_train_worker_is_busy(worker);
+}
+
+static gboolean is_mapped(gpointer w) { return gtk_widget_get_mapped(GTK_WIDGET(w)); }
+
+static void store_run(gint64 id, ur_run_row *row, ur_run_event **events, int *n_events)
+{
+    ur_ctx ctx = {0};
+    memset(row, 0, sizeof *row);
+    *events = NULL;
+    *n_events = 0;
+    ur_store *s = ur_store_open_readonly(db_path, &ctx);
+    CHECK(s != NULL, "store: %s", ctx.message);
+    if (!s)
+        return;
+    CHECK(ur_store_run_get(s, id, row, &ctx) == UR_OK, "run %lld: %s", (long long)id, ctx.message);
+    CHECK(ur_store_events(s, id, events, n_events, &ctx) == UR_OK, "events: %s", ctx.message);
+    ur_store_close(s);
+}
+
+static AdwMessageDialog *find_dialog(GtkWindow *win)
+{
+    AdwMessageDialog *found = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        if (ADW_IS_MESSAGE_DIALOG(l->data) && gtk_widget_get_visible(l->data) &&
+            gtk_window_get_transient_for(l->data) == win)
+            found = l->data;
+    g_list_free(tops);
+    return found;
+}
+
+static gboolean has_dialog(gpointer win) { return find_dialog(win) != NULL; }
+
+/* ------------------------------------------------------------- the tests */
+
+/* The loss a model and its targets call for. */
+static void test_default_loss(void)
+{
+    static const struct {
+        const char *model, *data;
+        ur_loss_kind kind;
+        gboolean logits, accuracy;
+    } cases[] = {
+        /* logits Dense(10) and class numbers */
+        {"{\"layers\": [{\"name\": \"x\", \"class\": \"Input\", \"shape\": [28, 28]},"
+         "{\"class\": \"LSTM\", \"units\": 4}, {\"class\": \"Dense\", \"units\": 10}]}",
+         "mnist", UR_LOSS_SPARSE_CATEGORICAL_CE, TRUE, TRUE},
+        {"{\"layers\": [{\"name\": \"x\", \"class\": \"Input\", \"shape\": [28, 28]},"
+         "{\"class\": \"LSTM\", \"units\": 4}, {\"class\": \"Dense\", \"units\": 10,"
+         " \"activation\": \"softmax\"}]}",
+         "mnist", UR_LOSS_SPARSE_CATEGORICAL_CE, FALSE, TRUE},
+        /* one sigmoid unit and 0/1 targets */
+        {"{\"layers\": [{\"name\": \"x\", \"class\": \"Input\", \"shape\": [null, 1]},"
+         "{\"class\": \"GRU\", \"units\": 4}, {\"class\": \"Dense\", \"units\": 1,"
+         " \"activation\": \"sigmoid\"}]}",
+         "synthetic:parity?n=64", UR_LOSS_BINARY_CE, FALSE, TRUE},
+        {"{\"layers\": [{\"name\": \"x\", \"class\": \"Input\", \"shape\": [null, 1]},"
+         "{\"class\": \"GRU\", \"units\": 4}, {\"class\": \"Dense\", \"units\": 1}]}",
+         "synthetic:parity?n=64", UR_LOSS_BINARY_CE, TRUE, TRUE},
+        /* regression */
+        {"{\"layers\": [{\"name\": \"x\", \"class\": \"Input\", \"shape\": [null, 2]},"
+         "{\"class\": \"LSTM\", \"units\": 4}, {\"class\": \"Dense\", \"units\": 1}]}",
+         "synthetic:adding?n=64", UR_LOSS_MSE, FALSE, FALSE},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        ur_ctx ctx = {0};
+        ur_value *doc = ur_json_parse(cases[i].model, strlen(cases[i].model), "case", &ctx);
+        ur_graph *g = doc ? ur_graph_from_value(doc, &ctx) : NULL;
+        ur_value_free(doc);
+        ur_dataset *ds = ur_dataset_open(cases[i].data, 0, &ctx);
+        CHECK(g && ds, "case %zu: %s", i, ctx.message);
+        if (!g || !ds) {
+            if (g)
+                ur_graph_free(g);
+            if (ds)
+                ur_dataset_free(ds);
+            continue;
+        }
+        ur_loss loss;
+        gboolean acc;
+        unroll_training_default_loss(g, ds, &loss, &acc);
+        CHECK(loss.kind == cases[i].kind && loss.from_logits == cases[i].logits &&
+                  acc == cases[i].accuracy,
+              "case %zu: %s from_logits %d accuracy %d", i, ur_loss_name(loss.kind),
+              loss.from_logits, acc);
+        char *why = NULL;
+        CHECK(unroll_dataset_check_fit(g, ds, &why), "case %zu fits: %s", i, why ? why : "");
+        g_free(why);
+        ur_graph_free(g);
+        ur_dataset_free(ds);
+    }
+}
+
+/* MNIST's template against the adding problem: explained, and Train is off. */
+static void test_fit_check(UnrollWindow *win)
+{
+    load_template(win, "mnist-rows.json");
+    settings(win, "{\"dataset\": \"synthetic:adding?n=64\"}");
+    const char *blocker = unroll_training_view_get_blocker(view_of(win));
+    CHECK(blocker && strstr(blocker, "The model’s input ‘pixels’ takes (None, 28, 28); this "
+                                      "dataset’s x is (N, 50, 2)."),
+          "the misfit in words: %s", blocker ? blocker : "(none)");
+    activate(win, "train", NULL);
+    CHECK(!unroll_train_worker_is_busy(worker_of(win)), "a misfit does not train");
+    const char *toast = unroll_window_get_last_toast(win);
+    CHECK(toast && strstr(toast, "takes (None, 28, 28)"), "the toast says why: %s",
+          toast ? toast : "(none)");
+    settings(win, "{\"dataset\": \"mnist\"}");
+    CHECK(unroll_training_view_get_blocker(view_of(win)) == NULL, "MNIST fits: %s",
+          unroll_training_view_get_blocker(view_of(win)));
+    const char *why = NULL;
+    CHECK(unroll_dataset_view_get_fits(unroll_training_view_get_dataset_view(view_of(win)), &why) &&
+              why && strstr(why, "input ‘pixels’"),
+          "what maps to what: %s", why ? why : "(none)");
+    g_autoptr(GError) error = NULL;
+    CHECK(!unroll_training_view_apply_settings_json(view_of(win), "{\"epochs\": -2}", &error) &&
+              error && strstr(error->message, "epochs"),
+          "a bad setting is refused: %s", error ? error->message : "(accepted)");
+    g_clear_error(&error);
+    CHECK(!unroll_training_view_apply_settings_json(view_of(win), "{\"optimiser\": \"adam\"}",
+                                                    &error) && error &&
+              strstr(error->message, "optimiser"),
+          "an unknown key is refused");
+}
+
+/* An .npz of n sequences (T, features) with class labels y. */
+static char *write_npz(const char *name, int64_t n, int64_t T, int64_t features, int max_class)
+{
+    int64_t xd[3] = {n, T, features}, yd[1] = {n};
+    ur_array *x = ur_array_new(UR_F32, 3, xd, "x"), *y = ur_array_new(UR_I32, 1, yd, "y");
+    for (int64_t i = 0; i < ur_tensor_numel(&x->t); i++)
+        ur_tensor_f32(&x->t)[i] = (float)((i * 37) % 101) / 101.0f;
+    for (int64_t i = 0; i < n; i++)
+        ur_tensor_i32(&y->t)[i] = (int32_t)(i % (max_class + 1));
+    char *path = g_build_filename(tmp_dir, name, NULL);
+    const ur_tensor *arrays[] = {&x->t, &y->t};
+    const char *names[] = {"x", "y"};
+    ur_ctx ctx = {0};
+    CHECK(ur_npz_write(path, 2, arrays, names, &ctx) == UR_OK, "npz: %s", ctx.message);
+    ur_array_free(x);
+    ur_array_free(y);
+    return path;
+}
+
+/* A model without remembered settings gets the built-in dataset its input
+ * suggests. */
+static void test_dataset_guess(UnrollWindow *win)
+{
+    static const char *const model =
+        "{\"name\": \"fresh_adder\", \"layers\": ["
+        "{\"name\": \"pairs\", \"class\": \"Input\", \"shape\": [null, 2]},"
+        "{\"name\": \"lstm\", \"class\": \"LSTM\", \"units\": 4},"
+        "{\"name\": \"total\", \"class\": \"Dense\", \"units\": 1}]}";
+    ur_ctx ctx = {0};
+    ur_value *v = ur_json_parse(model, strlen(model), "fresh model", &ctx);
+    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, NULL) : NULL;
+    ur_value_free(v);
+    CHECK(doc != NULL, "fresh model");
+    if (!doc)
+        return;
+    unroll_window_set_document(win, doc);
+    CHECK(pump_until(dataset_ready, win, 20000), "dataset");
+    UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
+    CHECK(g_strcmp0(unroll_dataset_view_get_spec(dv), "synthetic:adding") == 0,
+          "(None, None, 2) suggests the adding problem: %s", unroll_dataset_view_get_spec(dv));
+    CHECK(unroll_training_view_get_blocker(view_of(win)) == NULL, "and it fits: %s",
+          unroll_training_view_get_blocker(view_of(win)));
+}
+
+/* Imported .npz files: one that fits, labels beyond the output's units, and
+ * sequences with the wrong number of features, each explained. */
+static void test_npz(UnrollWindow *win)
+{
+    static const char *const model =
+        "{\"name\": \"npz_classifier\", \"layers\": ["
+        "{\"name\": \"steps\", \"class\": \"Input\", \"shape\": [null, 3]},"
+        "{\"name\": \"gru\", \"class\": \"GRU\", \"units\": 8},"
+        "{\"name\": \"classes\", \"class\": \"Dense\", \"units\": 5, \"activation\": \"softmax\"}]}";
+    ur_ctx ctx = {0};
+    ur_value *v = ur_json_parse(model, strlen(model), "npz model", &ctx);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, &error) : NULL;
+    ur_value_free(v);
+    CHECK(doc != NULL, "npz model: %s", error ? error->message : ctx.message);
+    if (!doc)
+        return;
+    unroll_window_set_document(win, doc);
+    g_autofree char *good = write_npz("good.npz", 40, 12, 3, 4);
+    g_autofree char *labels = write_npz("labels.npz", 40, 12, 3, 7);
+    g_autofree char *features = write_npz("features.npz", 40, 12, 2, 4);
+
+    g_autofree char *json = g_strdup_printf("{\"dataset\": \"%s\", \"loss\": \"auto\"}", good);
+    settings(win, json);
+    UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
+    CHECK(unroll_dataset_view_get_dataset(dv) != NULL, "the npz loads: %s",
+          unroll_dataset_view_get_error(dv) ? unroll_dataset_view_get_error(dv) : "");
+    CHECK(unroll_training_view_get_blocker(view_of(win)) == NULL, "it fits: %s",
+          unroll_training_view_get_blocker(view_of(win)));
+    ur_fit_config fit;
+    unroll_training_view_get_fit(view_of(win), &fit, NULL);
+    CHECK(fit.loss.kind == UR_LOSS_SPARSE_CATEGORICAL_CE && !fit.loss.from_logits,
+          "softmax and class numbers: sparse categorical cross-entropy, not from logits");
+
+    g_free(json);
+    json = g_strdup_printf("{\"dataset\": \"%s\"}", labels);
+    settings(win, json);
+    const char *why = unroll_training_view_get_blocker(view_of(win));
+    CHECK(why && strstr(why, "y holds class 7, but the model’s output ‘classes’ has 5 units"),
+          "labels beyond the units: %s", why ? why : "(fits)");
+
+    g_free(json);
+    json = g_strdup_printf("{\"dataset\": \"%s\"}", features);
+    settings(win, json);
+    why = unroll_training_view_get_blocker(view_of(win));
+    CHECK(why && strstr(why, "The model’s input ‘steps’ takes (None, None, 3); this dataset’s x is "
+                             "(N, 12, 2)."),
+          "features: %s", why ? why : "(fits)");
+
+    g_free(json);
+    g_autofree char *missing = g_build_filename(tmp_dir, "missing.npz", NULL);
+    json = g_strdup_printf("{\"dataset\": \"%s\"}", missing);
+    settings(win, json);
+    CHECK(unroll_dataset_view_get_error(dv) && strstr(unroll_dataset_view_get_error(dv), "missing.npz"),
+          "a missing file: %s", unroll_dataset_view_get_error(dv) ? unroll_dataset_view_get_error(dv) : "");
+    CHECK(unroll_training_view_get_blocker(view_of(win)) != NULL, "no training without data");
+}
+
+/* A synthetic run through the window's actions: series grow, pause holds,
+ * a learning-rate change while paused, resume, stop; the store follows. */
+static void test_train_pause_stop(UnrollWindow *win)
+{
+    load_template(win, "forecaster.json");
+    settings(win, "{\"dataset\": \"synthetic:sine?n=2048&timesteps=20\", \"epochs\": 4, "
+                  "\"batch_size\": 32, \"loss\": \"auto\", \"optimizer\": \"adam\", "
+                  "\"device\": \"cpu\"}");
+    ur_fit_config fit;
+    unroll_training_view_get_fit(view_of(win), &fit, NULL);
+    CHECK(fit.loss.kind == UR_LOSS_MSE && fit.metric_mae, "forecaster: mse and mae");
+    CHECK(g_action_group_get_action_enabled(G_ACTION_GROUP(win), "train"), "win.train is on");
+    CHECK(!g_action_group_get_action_enabled(G_ACTION_GROUP(win), "pause"), "win.pause is off");
+    activate(win, "train", NULL);
+    g_autoptr(GVariant) page = g_action_group_get_action_state(G_ACTION_GROUP(win), "view");
+    CHECK(g_strcmp0(g_variant_get_string(page, NULL), "train") == 0, "Train shows the Train page");
+    CHECK(unroll_train_worker_is_busy(worker_of(win)), "training");
+    CHECK(!g_action_group_get_action_enabled(G_ACTION_GROUP(win), "train"), "win.train off while busy");
+
+    wait_points wp = {win, "steps", 0, 5};
+    CHECK(pump_until(has_points, &wp, 30000), "steps arrive");
+    size_t first = chart_points(win, "steps", 0);
+    wp.n = first + 10;
+    CHECK(pump_until(has_points, &wp, 30000), "more steps arrive");
+    size_t second = chart_points(win, "steps", 0);
+    CHECK(second > first, "the per-step series grows: %zu -> %zu", first, second);
+    CHECK(g_action_group_get_action_enabled(G_ACTION_GROUP(win), "pause"), "win.pause on");
+
+    activate(win, "pause", NULL);
+    CHECK(pump_until(is_paused, win, 10000), "paused: %s",
+          unroll_training_view_get_status_text(view_of(win)));
+    pump(100);
+    size_t held = chart_points(win, "steps", 0);
+    pump(500);
+    CHECK(chart_points(win, "steps", 0) == held, "no steps while paused: %zu -> %zu", held,
+          chart_points(win, "steps", 0));
+    CHECK(unroll_training_view_apply_learning_rate(view_of(win), 0.0004), "lr while paused");
+    pump(100);
+    unroll_train_progress p;
+    unroll_train_worker_get_progress(worker_of(win), &p);
+    CHECK(fabs(p.learning_rate - 0.0004) < 1e-12, "the new rate shows: %g", p.learning_rate);
+    screenshot(win, "training-paused");
+
+    activate(win, "pause", NULL); /* resumes */
+    wp.n = held + 5;
+    CHECK(pump_until(has_points, &wp, 30000), "steps again after resume");
+    CHECK(chart_points(win, "steps", 0) > held, "the series grows after resume");
+    activate(win, "stop", NULL);
+    CHECK(pump_until(is_done, win, 30000), "the run ends after Stop");
+    pump(100);
+    gint64 id = unroll_train_worker_get_run_id(worker_of(win));
+    CHECK(g_strcmp0(unroll_training_view_get_status_text(view_of(win)), "Stopped") == 0,
+          "the page says Stopped: %s", unroll_training_view_get_status_text(view_of(win)));
+    const char *toast = unroll_window_get_last_toast(win);
+    g_autofree char *want = g_strdup_printf("Run %lld stopped", (long long)id);
+    CHECK(g_strcmp0(toast, want) == 0, "toast %s", toast ? toast : "(none)");
+
+    ur_run_row row;
+    ur_run_event *events;
+    int n;
+    store_run(id, &row, &events, &n);
+    CHECK(row.status == UR_RUN_CANCELLED, "store status %s", ur_run_status_name(row.status));
+    const char *kinds[] = {"pause", "lr", "resume", "stop"};
+    CHECK(n == 4, "%d events", n);
+    for (int i = 0; i < n && i < 4; i++)
+        CHECK(g_strcmp0(events[i].kind, kinds[i]) == 0, "event %d: %s, expected %s", i,
+              events[i].kind, kinds[i]);
+    if (n >= 2)
+        CHECK(events[1].detail && strstr(events[1].detail, "\"from\"") &&
+                  strstr(events[1].detail, "\"to\": 0.0004"),
+              "lr detail %s", events[1].detail ? events[1].detail : "(none)");
+    ur_run_events_free(events, n);
+    ur_run_row_clear(&row);
+
+    /* the runs page lists the run */
+    activate(win, "view", g_variant_new_string("runs"));
+    pump(300);
+    UnrollRunsView *runs = UNROLL_RUNS_VIEW(unroll_window_get_runs_view(win));
+    CHECK(g_strcmp0(unroll_runs_view_get_status(runs, id), "cancelled") == 0, "runs view: %s",
+          unroll_runs_view_get_status(runs, id) ? unroll_runs_view_get_status(runs, id) : "(none)");
+    activate(win, "view", g_variant_new_string("train"));
+
+    /* the settings were remembered for this model */
+    g_autofree char *path = unroll_training_view_dup_settings_path(view_of(win));
+    g_autofree char *text = NULL;
+    CHECK(g_file_get_contents(path, &text, NULL, NULL) && strstr(text, "synthetic:sine"),
+          "settings kept in %s", path);
+    load_template(win, "mnist-rows.json");
+    settings(win, "{\"dataset\": \"mnist\", \"epochs\": 7}");
+    load_template(win, "forecaster.json");
+    CHECK(pump_until(dataset_ready, win, 20000), "dataset");
+    unroll_training_view_get_fit(view_of(win), &fit, NULL);
+    const char *spec = unroll_dataset_view_get_spec(unroll_training_view_get_dataset_view(view_of(win)));
+    CHECK(fit.epochs == 4 && g_str_has_prefix(spec, "synthetic:sine"),
+          "the forecaster's settings come back: %d epochs, %s", fit.epochs, spec);
+}
+
+/* A run that fails (a GPU this machine lacks) shows its message; the runs
+ * view's Resume continues it on the CPU in the Train page; its Open Model
+ * loads the run's model into the editor. */
+static void test_failure_resume_open(UnrollWindow *win)
+{
+    load_template(win, "forecaster.json");
+    settings(win, "{\"dataset\": \"synthetic:sine?n=256&timesteps=10\", \"epochs\": 2, "
+                  "\"batch_size\": 32, \"device\": \"cuda\"}");
+    activate(win, "train", NULL);
+    CHECK(pump_until(is_done, win, 60000), "the cuda run ends");
+    pump(100);
+    gint64 id = unroll_train_worker_get_run_id(worker_of(win));
+    if (unroll_train_worker_get_state(worker_of(win)) == UNROLL_TRAIN_FINISHED) {
+        g_printerr("(a GPU is usable here: the failure and resume are not tried)\n");
+        return;
+    }
+    const char *error = unroll_training_view_get_error(view_of(win));
+    CHECK(error && strstr(error, "cuda"), "the error on the page: %s", error ? error : "(none)");
+    CHECK(g_strcmp0(unroll_training_view_get_status_text(view_of(win)), "Failed") == 0, "Failed: %s",
+          unroll_training_view_get_status_text(view_of(win)));
+    const char *toast = unroll_window_get_last_toast(win);
+    CHECK(toast && g_str_has_prefix(toast, "Training failed: "), "toast %s", toast ? toast : "(none)");
+    screenshot(win, "training-error");
+    ur_run_row row;
+    ur_run_event *events;
+    int n;
+    store_run(id, &row, &events, &n);
+    CHECK(row.status == UR_RUN_FAILED && row.error && strstr(row.error, "cuda"), "store: %s %s",
+          ur_run_status_name(row.status), row.error ? row.error : "(no error)");
+    g_autofree char *model_json = g_strdup(row.model_json);
+    ur_run_events_free(events, n);
+    ur_run_row_clear(&row);
+
+    settings(win, "{\"device\": \"cpu\"}");
+    activate(win, "view", g_variant_new_string("runs"));
+    GtkWidget *runs = unroll_window_get_runs_view(win);
+    g_signal_emit_by_name(runs, "resume-run", id);
+    pump(20);
+    g_autoptr(GVariant) page = g_action_group_get_action_state(G_ACTION_GROUP(win), "view");
+    CHECK(g_strcmp0(g_variant_get_string(page, NULL), "train") == 0, "Resume shows the Train page");
+    CHECK(unroll_training_view_get_error(view_of(win)) == NULL, "the error is cleared");
+    CHECK(pump_until(is_done, win, 60000), "the resumed run ends");
+    pump(100);
+    CHECK(unroll_train_worker_get_state(worker_of(win)) == UNROLL_TRAIN_FINISHED &&
+              unroll_train_worker_get_run_id(worker_of(win)) == id,
+          "resumed run %lld: %s", (long long)unroll_train_worker_get_run_id(worker_of(win)),
+          unroll_training_view_get_error(view_of(win)) ? unroll_training_view_get_error(view_of(win)) : "");
+    CHECK(chart_points(win, "steps", 0) == 16 && chart_points(win, "loss", 1) == 2,
+          "the resumed run's curves: %zu steps, %zu val_loss", chart_points(win, "steps", 0),
+          chart_points(win, "loss", 1));
+    store_run(id, &row, &events, &n);
+    CHECK(row.status == UR_RUN_COMPLETED, "resumed: %s", ur_run_status_name(row.status));
+    ur_run_events_free(events, n);
+    ur_run_row_clear(&row);
+
+    /* Open Model: an empty model in the editor is replaced by the run's */
+    load_template(win, "");
+    if (model_json) {
+        g_signal_emit_by_name(runs, "open-model", model_json, id);
+        pump(50);
+        CHECK(g_strcmp0(unroll_document_get_title(unroll_window_get_document(win)), "forecaster") == 0,
+              "the run's model is open: %s", unroll_document_get_title(unroll_window_get_document(win)));
+        g_autoptr(GVariant) now = g_action_group_get_action_state(G_ACTION_GROUP(win), "view");
+        CHECK(g_strcmp0(g_variant_get_string(now, NULL), "model") == 0, "on the Model page");
+    }
+}
+
+/* MNIST training with curves on show (light and dark), and the dataset view. */
+static void test_mnist_screens(UnrollApplication *app, UnrollWindow *win)
+{
+    load_template(win, "mnist-rows.json");
+    settings(win, "{\"dataset\": \"mnist\", \"epochs\": 3, \"batch_size\": 64, "
+                  "\"optimizer\": \"adam\", \"learning_rate\": 0.003, \"validation_split\": 0}");
+    ur_fit_config fit;
+    unroll_training_view_get_fit(view_of(win), &fit, NULL);
+    CHECK(fit.loss.kind == UR_LOSS_SPARSE_CATEGORICAL_CE && fit.loss.from_logits &&
+              fit.metric_accuracy,
+          "MNIST rows: sparse categorical cross-entropy from logits, accuracy");
+    UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
+    unroll_dataset_view_set_sample(dv, 2);
+    activate(win, "train", NULL);
+    /* two epochs' points on the epoch charts, the third under way */
+    wait_points wp = {win, "metric", 1, 2};
+    CHECK(pump_until(has_points, &wp, 240000), "two epochs of MNIST");
+    CHECK(chart_points(win, "loss", 0) >= 2 && chart_points(win, "loss", 1) >= 2,
+          "loss and val_loss per epoch: %zu %zu", chart_points(win, "loss", 0),
+          chart_points(win, "loss", 1));
+    CHECK(chart_points(win, "steps", 0) >= 250, "per-step points: %zu", chart_points(win, "steps", 0));
+    UnrollChart *acc = unroll_training_view_get_chart(view_of(win), "metric");
+    unroll_series *val = unroll_chart_get_series(acc, 1);
+    CHECK(val != NULL, "a val_accuracy series");
+    screenshot(win, "training");
+    /* the settings column, its dataset part on top */
+    screenshot(gtk_widget_get_ancestor(GTK_WIDGET(dv), GTK_TYPE_SCROLLED_WINDOW), "dataset-mnist");
+    g_action_group_activate_action(G_ACTION_GROUP(app), "style", g_variant_new_string("dark"));
+    pump(100);
+    screenshot(win, "training-dark");
+    g_action_group_activate_action(G_ACTION_GROUP(app), "style", g_variant_new_string("light"));
+    CHECK(unroll_dataset_view_get_sample(dv) == 2, "the third digit on show");
+
+    if (unroll_train_worker_is_busy(worker_of(win))) {
+        activate(win, "stop", NULL);
+        CHECK(pump_until(is_done, win, 60000), "MNIST stops");
+    }
+    pump(100);
+
+    /* closing while a long run trains asks first; Stop and Close ends the run */
+    load_template(win, "forecaster.json");
+    settings(win, "{\"dataset\": \"synthetic:sine?n=2048&timesteps=20\", \"epochs\": 500}");
+    activate(win, "train", NULL);
+    wait_points wp2 = {win, "steps", 0, 3};
+    CHECK(pump_until(has_points, &wp2, 30000), "the long run trains");
+    gint64 id = unroll_train_worker_get_run_id(worker_of(win));
+    /* the window goes once the run has stopped: keep what to look at */
+    UnrollTrainWorker *worker = g_object_ref(worker_of(win));
+    g_object_ref(win);
+    gtk_window_close(GTK_WINDOW(win));
+    CHECK(pump_until(has_dialog, win, 3000), "the stop-training question");
+    CHECK(unroll_train_worker_is_busy(worker), "still training while asked");
+    CHECK(gtk_application_get_windows(GTK_APPLICATION(app)) != NULL, "the window waits");
+    AdwMessageDialog *d = find_dialog(GTK_WINDOW(win));
+    if (d) {
+        adw_message_dialog_response(d, "stop");
+        gtk_window_destroy(GTK_WINDOW(d));
+    }
+    CHECK(pump_until(worker_done, worker, 60000), "the run stops");
+    pump(200);
+    g_object_unref(worker);
+    g_object_unref(win);
+    CHECK(gtk_application_get_windows(GTK_APPLICATION(app)) == NULL, "the window closed");
+    ur_run_row row;
+    ur_run_event *events;
+    int n;
+    store_run(id, &row, &events, &n);
+    CHECK(row.status == UR_RUN_CANCELLED, "closed mid-run: %s", ur_run_status_name(row.status));
+    ur_run_events_free(events, n);
+    ur_run_row_clear(&row);
+}
+
+int main(int argc, char **argv)
+{
+    g_set_prgname("unroll");
+    tmp_dir = g_dir_make_tmp("unroll-training-test-XXXXXX", NULL);
+    g_autofree char *data_home = g_build_filename(tmp_dir, "data", NULL);
+    g_autofree char *config_home = g_build_filename(tmp_dir, "config", NULL);
+    db_path = g_build_filename(tmp_dir, "runs.db", NULL);
+    g_setenv("XDG_DATA_HOME", data_home, TRUE);
+    g_setenv("XDG_CONFIG_HOME", config_home, TRUE);
+    g_setenv("UNROLL_DB", db_path, TRUE);
+    g_setenv("GSETTINGS_BACKEND", "memory", TRUE);
+    if (!gtk_init_check()) {
+        g_printerr("no display: skipped\n");
+        return 77;
+    }
+    test_default_loss();
+
+    g_autoptr(UnrollApplication) app = unroll_application_new(G_APPLICATION_NON_UNIQUE);
+    g_autoptr(GError) error = NULL;
+    if (!g_application_register(G_APPLICATION(app), NULL, &error)) {
+        g_printerr("FAIL: register: %s\n", error->message);
+        return 1;
+    }
+    g_application_hold(G_APPLICATION(app));
+    UnrollWindow *win = unroll_window_new(app);
+    gtk_window_set_default_size(GTK_WINDOW(win), 1400, 900);
+    gtk_window_present(GTK_WINDOW(win));
+    CHECK(pump_until(is_mapped, win, 5000), "the window maps");
+    CHECK(g_strcmp0(unroll_window_get_db_path(win), db_path) == 0, "the window uses $UNROLL_DB");
+    CHECK(g_strcmp0(unroll_training_view_get_db_path(view_of(win)), db_path) == 0,
+          "the Train page uses $UNROLL_DB");
+
+    /* the pages and their accelerators */
+    activate(win, "view", g_variant_new_string("train"));
+    CHECK(gtk_widget_get_mapped(GTK_WIDGET(view_of(win))), "the Train page shows");
+    CHECK(!g_action_group_get_action_enabled(G_ACTION_GROUP(win), "delete"),
+          "editing keys are off away from the model");
+    activate(win, "view", g_variant_new_string("model"));
+    CHECK(!gtk_widget_get_mapped(GTK_WIDGET(view_of(win))), "the Model page shows");
+    g_auto(GStrv) accels = gtk_application_get_accels_for_action(GTK_APPLICATION(app),
+                                                                  "win.view::runs");
+    CHECK(accels && accels[0] && g_str_equal(accels[0], "<Alt>3"), "Alt+3 shows the runs");
+
+    test_fit_check(win);
+    test_dataset_guess(win);
+    test_npz(win);
+    test_train_pause_stop(win);
+    test_failure_resume_open(win);
+    test_mnist_screens(app, win);
+    g_application_release(G_APPLICATION(app));
+
+    g_autofree char *rm = g_strdup_printf("rm -rf '%s'", tmp_dir);
+    if (system(rm) != 0)
+        g_printerr("could not remove %s\n", tmp_dir);
+    if (failures)
+        g_printerr("%d check(s) failed\n", failures);
+    else
+        g_print("training: all checks passed\n");
+    return failures ? 1 : 0;
+}
