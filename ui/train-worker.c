@@ -259,17 +259,6 @@ static bool should_stop(void *user)
     return stop;
 }
 
-/* Ends a recorded run that failed before training began (the device). */
-static void end_failed(UnrollTrainWorker *self, gint64 id, const char *message)
-{
-    ur_ctx ctx = {0};
-    ur_store *s = ur_store_open(self->opts.db_path, &ctx);
-    if (!s)
-        return;
-    ur_store_run_end(s, id, UR_RUN_FAILED, message, &ctx);
-    ur_store_close(s);
-}
-
 static gpointer train_thread(gpointer data)
 {
     UnrollTrainWorker *self = data;
@@ -282,6 +271,10 @@ static gpointer train_thread(gpointer data)
     rs.monitor = self->opts.monitor;
     if (self->opts.checkpoint_every > 0)
         rs.checkpoint_every = self->opts.checkpoint_every;
+    /* the run moves the model before its trainer sizes buffers and before it
+     * records itself, so a device that cannot be used records no run */
+    rs.device = self->opts.device ? self->opts.device : "auto";
+    rs.exact_math = self->opts.exact_math;
 
     ur_status st;
     ur_run *r;
@@ -295,17 +288,15 @@ static gpointer train_thread(gpointer data)
         st = ctx.status ? ctx.status : UR_ERR_INTERNAL;
     } else {
         self->run = r;
-        char note[600] = "";
-        st = ur_model_use_device(ur_run_model(r), self->opts.device ? self->opts.device : "auto",
-                                 self->opts.exact_math, note, sizeof note, &ctx);
+        st = UR_OK;
         g_mutex_lock(&self->lock);
         self->run_id = ur_run_id(r);
         self->lr = ur_run_fit(r)->optimizer.learning_rate;
         self->batch_size = ur_run_fit(r)->batch_size;
         g_free(self->device);
         g_free(self->device_note);
-        self->device = g_strdup(st == UR_OK ? ur_model_device(ur_run_model(r)) : NULL);
-        self->device_note = g_strdup(note);
+        self->device = g_strdup(ur_model_device(ur_run_model(r)));
+        self->device_note = g_strdup(ur_run_device_note(r));
         self->progress.epochs = ur_run_fit(r)->epochs;
         self->progress.epoch = ur_run_epoch(r);
         self->progress.global_step = ur_run_global_step(r);
@@ -315,14 +306,9 @@ static gpointer train_thread(gpointer data)
         self->state_pending = TRUE; /* the run id is known: views look again */
         schedule_locked(self);
         g_mutex_unlock(&self->lock);
-        if (st != UR_OK) {
-            if (ur_run_id(r) > 0)
-                end_failed(self, ur_run_id(r), ctx.message);
-        } else {
-            ur_callbacks cb = {.user = self, .on_step = on_step, .on_epoch = on_epoch,
-                               .should_stop = should_stop};
-            st = ur_run_train(r, &cb, &ctx);
-        }
+        ur_callbacks cb = {.user = self, .on_step = on_step, .on_epoch = on_epoch,
+                           .should_stop = should_stop};
+        st = ur_run_train(r, &cb, &ctx);
     }
 
     g_mutex_lock(&self->lock);

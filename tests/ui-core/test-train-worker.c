@@ -227,19 +227,6 @@ static ur_graph *setup(UnrollTrainWorker *w, watch *wt, ur_fit_config *fit,
     return adding_graph();
 }
 
-/* The store's status of run id is want. */
-static void expect_status(const char *db, gint64 id, ur_run_status want, const char *when)
-{
-    ur_run_row row;
-    ur_run_event *events;
-    int n_events;
-    store_run(db, id, &row, &events, &n_events, NULL, NULL);
-    CHECK(row.status == want, "%s: store status %s, expected %s", when,
-          ur_run_status_name(row.status), ur_run_status_name(want));
-    ur_run_events_free(events, n_events);
-    ur_run_row_clear(&row);
-}
-
 /* ------------------------------------------------------------ scenarios */
 
 /* A whole run: every step's point once, in order, equal to the store's. */
@@ -409,9 +396,11 @@ static void test_pause_lr_stop(const char *db)
     g_object_unref(w);
 }
 
-/* A run that fails before training (a GPU this machine lacks) is failed in
- * the store; resumed on the CPU, it trains to its end. */
-static void test_device_and_resume(const char *db)
+/* A device that cannot be used (a GPU this machine lacks) fails the start
+ * with its reason and records no run, as `unroll train --device cuda`
+ * does. (Resuming a run through the worker is tested by the runs view's
+ * test, on a run killed mid-way.) */
+static void test_device(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
     watch wt;
@@ -422,32 +411,16 @@ static void test_device_and_resume(const char *db)
     ur_graph_free(g);
     run_to_end(&wt);
     if (wt.status == UR_RUN_COMPLETED) {
-        fprintf(stderr, "(a GPU is usable here: the failed-device resume is not tried)\n");
+        fprintf(stderr, "(a GPU is usable here: the device failure is not tried)\n");
         watch_clear(&wt);
         g_object_unref(w);
         return;
     }
-    CHECK(wt.status == UR_RUN_FAILED && wt.message && *wt.message, "cuda: %d %s", wt.status,
-          wt.message ? wt.message : "");
+    CHECK(wt.status == UR_RUN_FAILED && wt.message && strstr(wt.message, "cuda"), "cuda: %d %s",
+          wt.status, wt.message ? wt.message : "");
     fprintf(stderr, "(no GPU: %s)\n", wt.message ? wt.message : "");
-    gint64 id = wt.run_id;
-    CHECK(id > 0, "the failed run was recorded");
-    expect_status(db, id, UR_RUN_FAILED, "failed");
-
-    watch_clear(&wt);
-    watch_init(&wt, w);
-    opts.device = "cpu";
-    GError *error = NULL;
-    CHECK(unroll_train_worker_resume(w, id, &opts, &error), "resume run: %s",
-          error ? error->message : "");
-    g_clear_error(&error);
-    run_to_end(&wt);
-    CHECK(wt.finished && wt.status == UR_RUN_COMPLETED, "resumed status %d (%s)", wt.status,
-          wt.message ? wt.message : "");
-    CHECK(wt.run_id == id, "resumed run id %lld", (long long)wt.run_id);
-    CHECK(wt.last_global_step == 64 && wt.batch_steps->len == 64, "resumed to step %lld, %u points",
-          (long long)wt.last_global_step, wt.batch_steps->len);
-    expect_status(db, id, UR_RUN_COMPLETED, "after resume");
+    CHECK(wt.run_id == 0, "no run recorded for an unusable device: run %lld",
+          (long long)wt.run_id);
     watch_clear(&wt);
     g_object_unref(w);
 }
@@ -552,7 +525,7 @@ int main(void)
     test_complete(db);
     test_pause_lr_stop(db);
     test_failures(db);
-    test_device_and_resume(db);
+    test_device(db);
     test_dispose_while_training(db);
     char *rm = g_strdup_printf("rm -rf '%s'", dir);
     if (system(rm) != 0)
