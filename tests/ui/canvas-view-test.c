@@ -35,7 +35,7 @@ static gboolean wait_mapped(GtkWidget *w)
 
 /* Renders the canvas as its snapshot does and writes it as a PNG; returns
  * the luminance of the pixel at (x, y) (the background there). */
-static double screenshot(GtkWidget *canvas, const char *file, int x, int y)
+static double screenshot_lum(GtkWidget *canvas, const char *file, int x, int y)
 {
     int w = gtk_widget_get_width(canvas), h = gtk_widget_get_height(canvas);
     GtkSnapshot *s = gtk_snapshot_new();
@@ -167,12 +167,12 @@ static void test_canvas(GtkWidget *window, GtkWidget *canvas, UnrollDocument *do
     /* screenshots, light then dark */
     double ex, ey;
     CHECK(empty_point(v, &ex, &ey), "an empty point on the canvas");
-    double light = screenshot(canvas, "canvas.png", (int)ex, (int)ey);
+    double light = screenshot_lum(canvas, "canvas.png", (int)ex, (int)ey);
     CHECK(light > 0.7, "light style background is light (%.2f)", light);
     AdwStyleManager *sm = adw_style_manager_get_default();
     adw_style_manager_set_color_scheme(sm, ADW_COLOR_SCHEME_FORCE_DARK);
     iterate(200);
-    double dark = screenshot(canvas, "canvas-dark.png", (int)ex, (int)ey);
+    double dark = screenshot_lum(canvas, "canvas-dark.png", (int)ex, (int)ey);
     CHECK(dark < 0.3, "dark style background is dark (%.2f)", dark);
     adw_style_manager_set_color_scheme(sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
     iterate(100);
@@ -181,7 +181,7 @@ static void test_canvas(GtkWidget *window, GtkWidget *canvas, UnrollDocument *do
     unroll_canvas_view_zoom_at(v, 1.6, 0, 0);
     const unroll_view *zv = unroll_canvas_view_get_view(v);
     unroll_canvas_view_pan(v, 40 - (er.x * zv->zoom + zv->tx), 60 - (er.y * zv->zoom + zv->ty));
-    screenshot(canvas, "canvas-zoomed.png", 1, 1);
+    screenshot_lum(canvas, "canvas-zoomed.png", 1, 1);
     unroll_canvas_view_fit(v);
 
     /* drop a layer: placed at the drop point in canvas coordinates */
@@ -457,7 +457,7 @@ static void test_canvas(GtkWidget *window, GtkWidget *canvas, UnrollDocument *do
     const ur_layer *decl = ur_graph_find(unroll_document_get_graph(doc), "decoder");
     CHECK(decl && ur_layer_error(decl), "the decoder is in error");
     unroll_canvas_view_fit(v);
-    screenshot(canvas, "canvas-error.png", 1, 1);
+    screenshot_lum(canvas, "canvas-error.png", 1, 1);
     CHECK(unroll_document_undo(doc, &error), "undo the bad wire");
     g_clear_error(&error);
     g_free(dense);

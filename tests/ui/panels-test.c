@@ -20,40 +20,17 @@
  * layer glyphs under /io/github/unroll/Unroll/icons. */
 GResource *unroll_get_resource(void);
 
-/* A window holding widget at the given size, shown. */
-static GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
-{
-    GtkWidget *win = gtk_window_new();
-    gtk_window_set_decorated(GTK_WINDOW(win), FALSE);
-    gtk_window_set_default_size(GTK_WINDOW(win), width, height);
-    gtk_window_set_child(GTK_WINDOW(win), widget);
-    gtk_window_present(GTK_WINDOW(win));
-    pump(150);
-    return win;
-}
-
-static void screenshot(GtkWidget *w, const char *name)
-{
-    /* no focused entry with its text selected in the pictures */
-    gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(w)), NULL);
-    pump(50);
-    wait_for_paint(w);
-    cairo_surface_t *png = write_png(w, name);
-    if (png)
-        cairo_surface_destroy(png);
-}
-
 /* Light and dark screenshots of a window's content. */
 static void screenshots(GtkWidget *win, const char *name)
 {
     AdwStyleManager *sm = adw_style_manager_get_default();
     adw_style_manager_set_color_scheme(sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
     pump(100);
-    screenshot(win, name);
+    screenshot_unfocused(win, name);
     adw_style_manager_set_color_scheme(sm, ADW_COLOR_SCHEME_FORCE_DARK);
     pump(100);
     char *dark = g_strdup_printf("%s-dark", name);
-    screenshot(win, dark);
+    screenshot_unfocused(win, dark);
     g_free(dark);
     adw_style_manager_set_color_scheme(sm, ADW_COLOR_SCHEME_FORCE_LIGHT);
     pump(50);
@@ -248,7 +225,7 @@ static void test_palette(void)
     CHECK(strcmp(gtk_stack_get_visible_child_name(GTK_STACK(stack)), "empty") == 0,
           "no 'No layers match' page");
     pump(50);
-    screenshot(win, "palette-empty");
+    screenshot_unfocused(win, "palette-empty");
     /* typing into the search entry filters too (search-changed) */
     gtk_editable_set_text(GTK_EDITABLE(unroll_palette_get_search_entry(p)), "dense");
     pump(400);
@@ -417,7 +394,7 @@ static void test_summary(void)
           "lstm on (None, 28) has no error");
     check_summary_rows(view, doc);
     pump(50);
-    screenshot(win, "summary-error");
+    screenshot_unfocused(win, "summary-error");
     /* copy: the clipboard gets the text */
     CHECK(gtk_widget_activate_action(GTK_WIDGET(view), "summary.copy", NULL), "summary.copy");
     gtk_window_destroy(GTK_WINDOW(win));
@@ -631,7 +608,7 @@ static void test_inspector(void)
     CHECK(gtk_widget_has_css_class(unroll_inspector_get_row(insp, "name"), "error"),
           "name row not marked");
     pump(50);
-    screenshot(win, "inspector-name-error");
+    screenshot_unfocused(win, "inspector-name-error");
     CHECK(!unroll_inspector_set_option_text(insp, "name", "a/b", NULL), "a/b taken");
     CHECK(unroll_inspector_set_option_text(insp, "name", "enc", &error), "rename enc");
     CHECK(ur_graph_find(g, "enc") && !ur_graph_find(g, "encoder"), "not renamed");
@@ -658,7 +635,7 @@ static void test_inspector(void)
     CHECK(gtk_widget_has_css_class(shape, "error"), "bad shape not marked");
     CHECK(unroll_inspector_get_option_error(insp, "shape") != NULL, "no shape error");
     pump(50);
-    screenshot(win, "inspector-shape-error");
+    screenshot_unfocused(win, "inspector-shape-error");
     /* validated as typed: the mark goes as soon as the text parses */
     gtk_editable_set_text(GTK_EDITABLE(shape), "(12");
     CHECK(gtk_widget_has_css_class(shape, "error"), "'(12' not marked");
@@ -701,7 +678,7 @@ static void test_inspector(void)
           unroll_inspector_get_title(insp));
     CHECK(unroll_inspector_get_row(insp, "units") == NULL, "units with two selected");
     pump(50);
-    screenshot(win, "inspector-several");
+    screenshot_unfocused(win, "inspector-several");
     unroll_document_select(doc, NULL, 0);
     CHECK(g_strcmp0(unroll_inspector_get_title(insp), "encoder_decoder") == 0, "%s",
           unroll_inspector_get_title(insp));
@@ -819,7 +796,7 @@ static void test_odd_values(void)
     const ur_value *k = spec_value(doc, "d", "kernel_initializer");
     CHECK(k && k->type == UR_VALUE_OBJECT, "initializer object lost");
     pump(50);
-    screenshot(win, "inspector-initializer");
+    screenshot_unfocused(win, "inspector-initializer");
     gtk_drop_down_set_selected(GTK_DROP_DOWN(ki), dropdown_index(ki, "he_normal"));
     k = spec_value(doc, "d", "kernel_initializer");
     CHECK(k && k->type == UR_VALUE_STRING && strcmp(k->u.str, "he_normal") == 0,

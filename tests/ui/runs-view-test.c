@@ -83,27 +83,6 @@ static gint64 train(const char *model, const char *data, const char *loss, const
     return id;
 }
 
-static GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
-{
-    GtkWidget *win = gtk_window_new();
-    gtk_window_set_decorated(GTK_WINDOW(win), FALSE);
-    gtk_window_set_default_size(GTK_WINDOW(win), width, height);
-    gtk_window_set_child(GTK_WINDOW(win), widget);
-    gtk_window_present(GTK_WINDOW(win));
-    pump(200);
-    return win;
-}
-
-static void screenshot(GtkWidget *w, const char *name)
-{
-    gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(w)), NULL);
-    pump(100);
-    wait_for_paint(w);
-    cairo_surface_t *png = write_png(w, name);
-    if (png)
-        cairo_surface_destroy(png);
-}
-
 static gboolean rows_have(char **rows, const char *prefix)
 {
     for (char **r = rows; r && *r; r++)
@@ -735,15 +714,15 @@ int main(int argc, char **argv)
     CHECK(g_strv_length(rows) > 5, "one run with differences only shows %u settings",
           g_strv_length(rows));
     g_strfreev(rows);
-    screenshot(win, "runs");
+    screenshot_unfocused(win, "runs");
     gint64 three[] = {ids[0], ids[1], ids[2]};
     select_ids(view, three, 3);
     unroll_runs_view_set_differences_only(view, TRUE);
-    screenshot(win, "runs-compare");
+    screenshot_unfocused(win, "runs-compare");
     adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
                                        ADW_COLOR_SCHEME_FORCE_DARK);
     pump(100);
-    screenshot(win, "runs-dark");
+    screenshot_unfocused(win, "runs-dark");
     adw_style_manager_set_color_scheme(adw_style_manager_get_default(),
                                        ADW_COLOR_SCHEME_FORCE_LIGHT);
 

@@ -32,15 +32,6 @@ static void activate(UnrollWindow *win, const char *name, GVariant *param)
     pump(20);
 }
 
-static void screenshot(gpointer widget, const char *name)
-{
-    pump(200);
-    wait_for_paint(GTK_WIDGET(widget));
-    cairo_surface_t *png = write_png(GTK_WIDGET(widget), name);
-    if (png)
-        cairo_surface_destroy(png);
-}
-
 static UnrollTrainingView *view_of(UnrollWindow *win)
 {
     return unroll_window_get_training_view(win);

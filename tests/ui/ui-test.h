@@ -102,4 +102,33 @@ static inline cairo_surface_t *write_png(GtkWidget *w, const char *name)
     return surface;
 }
 
+/* A window holding widget at the given size, shown. */
+static inline GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
+{
+    GtkWidget *win = gtk_window_new();
+    gtk_window_set_decorated(GTK_WINDOW(win), FALSE);
+    gtk_window_set_default_size(GTK_WINDOW(win), width, height);
+    gtk_window_set_child(GTK_WINDOW(win), widget);
+    gtk_window_present(GTK_WINDOW(win));
+    pump(150);
+    return win;
+}
+
+/* widget, once laid out and painted, as $UNROLL_SCREENSHOT_DIR/<name>.png. */
+static inline void screenshot(gpointer widget, const char *name)
+{
+    pump(150); /* a widget with a layout pending draws nothing */
+    wait_for_paint(GTK_WIDGET(widget));
+    cairo_surface_t *png = write_png(GTK_WIDGET(widget), name);
+    if (png)
+        cairo_surface_destroy(png);
+}
+
+/* The same with no focused entry (and its selected text) in the picture. */
+static inline void screenshot_unfocused(GtkWidget *w, const char *name)
+{
+    gtk_window_set_focus(GTK_WINDOW(gtk_widget_get_root(w)), NULL);
+    screenshot(w, name);
+}
+
 #endif

@@ -124,15 +124,6 @@ static char *write_temp(const char *name, const void *data, gsize len)
     return path;
 }
 
-/* The whole window as a PNG in $UNROLL_SCREENSHOT_DIR (nothing when unset). */
-static void screenshot(gpointer widget, const char *name)
-{
-    pump(150); /* a widget with a layout pending draws nothing */
-    cairo_surface_t *png = write_png(GTK_WIDGET(widget), name);
-    if (png)
-        cairo_surface_destroy(png);
-}
-
 /* Brings the canvas to a rest after a document change: layout, fit, frames. */
 static void settle(UnrollWindow *win)
 {
