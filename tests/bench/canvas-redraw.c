@@ -11,6 +11,7 @@
 
 #include "canvas-view.h"
 #include "document.h"
+#include "frame-time.h"
 
 #define BUDGET_MS 16.0
 #define FRAMES 100
@@ -82,20 +83,7 @@ static ur_value *big_model(void)
     return doc;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double snapshot_ms_total, cpu_ms;
-
-static double thread_cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* One frame's wall-clock milliseconds; its CPU time goes to cpu_ms. */
 static double frame(GtkWidget *canvas, cairo_surface_t *surface)

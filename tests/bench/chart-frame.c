@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "chart.h"
+#include "frame-time.h"
 
 #define BUDGET_MS 16.0
 #define FRAMES 100
@@ -28,20 +29,7 @@ static double noise(void)
     return (double)(rng >> 11) / 9007199254740992.0 - 0.5;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double cpu_ms; /* the last frame's CPU time (steadier than wall time on a busy machine) */
-
-static double thread_cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static double frame(GtkWidget *chart, cairo_surface_t *surface)
 {

@@ -13,6 +13,7 @@
 #include "application.h"
 #include "training-view.h"
 #include "window.h"
+#include "frame-time.h"
 
 #define BUDGET_MS 16.0
 
@@ -27,13 +28,6 @@ typedef struct frames {
 
 /* The calling thread's CPU time in ms: what a frame costs the main thread,
  * whatever else the machine runs. */
-static double thread_cpu_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void before_paint(GdkFrameClock *clock, frames *f)
 {
     f->before = g_get_monotonic_time();
@@ -61,12 +55,6 @@ static gboolean tick(GtkWidget *widget, GdkFrameClock *clock, gpointer data)
 {
     gtk_widget_queue_draw(GTK_WIDGET(data));
     return G_SOURCE_CONTINUE;
-}
-
-static int cmp_double(gconstpointer a, gconstpointer b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static double percentile(GArray *a, double p)
