@@ -98,6 +98,88 @@ ur_status ur_optimizer_defaults(const char *name, ur_optimizer_config *out, ur_c
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* What each slot array holds, in the order of the slot block. */
+typedef enum slot_role {
+    SLOT_MOMENTUM,      /* SGD's momentum, Adam's m */
+    SLOT_VELOCITY,      /* RMSprop's and Adam's v */
+    SLOT_RMS_MOMENTUM,
+    SLOT_RMS_AVERAGE,   /* RMSprop centered */
+    SLOT_VELOCITY_HAT,  /* Adam amsgrad */
+} slot_role;
+
+static int slot_roles(const ur_optimizer_config *cfg, slot_role role[3])
+{
+    int k = 0;
+    switch (cfg->kind) {
+    case UR_OPT_SGD:
+        if (cfg->momentum != 0.0)
+            role[k++] = SLOT_MOMENTUM;
+        break;
+    case UR_OPT_RMSPROP:
+        role[k++] = SLOT_VELOCITY;
+        if (cfg->momentum > 0.0)
+            role[k++] = SLOT_RMS_MOMENTUM;
+        if (cfg->centered)
+            role[k++] = SLOT_RMS_AVERAGE;
+        break;
+    case UR_OPT_ADAM:
+    case UR_OPT_ADAMW:
+        role[k++] = SLOT_MOMENTUM;
+        role[k++] = SLOT_VELOCITY;
+        if (cfg->amsgrad)
+            role[k++] = SLOT_VELOCITY_HAT;
+        break;
+    }
+    return k;
+}
+
+/* The slot pointers into the block, for o->cfg. */
+static void place_slots(ur_optimizer *o)
+{
+    slot_role role[3];
+    int k = slot_roles(&o->cfg, role);
+    o->s[0] = o->s[1] = o->s[2] = NULL;
+    o->rms_momentum = o->rms_average = NULL;
+    for (int i = 0; i < k; i++) {
+        o->s[i] = o->slots + (size_t)i * o->n;
+        if (role[i] == SLOT_RMS_MOMENTUM)
+            o->rms_momentum = o->s[i];
+        if (role[i] == SLOT_RMS_AVERAGE)
+            o->rms_average = o->s[i];
+    }
+}
+
+static bool in_range(double v, double lo, double hi) { return v >= lo && v <= hi; }
+
+ur_status ur_optimizer_check(const ur_optimizer_config *c, ur_ctx *ctx)
+{
+    const char *name = ur_optimizer_name(c->kind);
+    if (!(c->learning_rate > 0) || !isfinite(c->learning_rate))
+        return ur_error(ctx, UR_ERR_INVALID, "%s: learning_rate must be a positive number, not %g",
+                        name, c->learning_rate);
+    if (!in_range(c->momentum, 0, 1))
+        return ur_error(ctx, UR_ERR_INVALID, "%s: momentum must be in [0, 1], not %g", name,
+                        c->momentum);
+    if (!in_range(c->rho, 0, 1))
+        return ur_error(ctx, UR_ERR_INVALID, "%s: rho must be in [0, 1], not %g", name, c->rho);
+    if (!in_range(c->beta_1, 0, 1) || c->beta_1 == 1 || !in_range(c->beta_2, 0, 1) ||
+        c->beta_2 == 1)
+        return ur_error(ctx, UR_ERR_INVALID, "%s: beta_1 and beta_2 must be in [0, 1), not %g and %g",
+                        name, c->beta_1, c->beta_2);
+    if (!(c->epsilon > 0) || !isfinite(c->epsilon))
+        return ur_error(ctx, UR_ERR_INVALID, "%s: epsilon must be a positive number, not %g", name,
+                        c->epsilon);
+    if (!in_range(c->weight_decay, 0, INFINITY))
+        return ur_error(ctx, UR_ERR_INVALID, "%s: weight_decay must be 0 or more, not %g", name,
+                        c->weight_decay);
+    const double clip[3] = {c->clipnorm, c->global_clipnorm, c->clipvalue};
+    static const char *const clip_name[3] = {"clipnorm", "global_clipnorm", "clipvalue"};
+    for (int i = 0; i < 3; i++)
+        if (isnan(clip[i]))
+            return ur_error(ctx, UR_ERR_INVALID, "%s: %s is NaN", name, clip_name[i]);
+    return UR_OK;
+}
+
 ur_optimizer *ur_optimizer_new(const ur_optimizer_config *cfg, size_t n, int n_segments,
                                const size_t *seg_offset, const size_t *seg_len)
 {
@@ -118,20 +200,9 @@ ur_optimizer *ur_optimizer_new(const ur_optimizer_config *cfg, size_t n, int n_s
         o->seg_len[0] = n;
     }
 
-    size_t k = 0;
-    switch (cfg->kind) {
-    case UR_OPT_SGD:
-        k = cfg->momentum != 0.0 ? 1 : 0;
-        break;
-    case UR_OPT_RMSPROP:
-        k = 1 + (cfg->momentum > 0.0) + (cfg->centered ? 1 : 0);
-        break;
-    case UR_OPT_ADAM:
-    case UR_OPT_ADAMW:
-        k = 2 + (cfg->amsgrad ? 1 : 0);
-        break;
-    }
-    o->n_slots = k * n;
+    slot_role role[3];
+    int k = slot_roles(cfg, role);
+    o->n_slots = (size_t)k * n;
     if (o->n_slots) {
         o->slots = ur_alloc_aligned(o->n_slots * sizeof(float));
         if (!o->slots) {
@@ -139,15 +210,7 @@ ur_optimizer *ur_optimizer_new(const ur_optimizer_config *cfg, size_t n, int n_s
             return NULL;
         }
     }
-    for (size_t i = 0; i < k; i++)
-        o->s[i] = o->slots + i * n;
-    if (cfg->kind == UR_OPT_RMSPROP) {
-        size_t next = 1;
-        if (cfg->momentum > 0.0)
-            o->rms_momentum = o->s[next++];
-        if (cfg->centered)
-            o->rms_average = o->s[next++];
-    }
+    place_slots(o);
     return o;
 }
 
@@ -172,6 +235,35 @@ float *ur_optimizer_slots(ur_optimizer *o, size_t *n)
 void ur_optimizer_set_iterations(ur_optimizer *o, int64_t it) { o->iterations = it; }
 
 void ur_optimizer_set_learning_rate(ur_optimizer *o, double lr) { o->cfg.learning_rate = lr; }
+
+bool ur_optimizer_reconfigure(ur_optimizer *o, const ur_optimizer_config *cfg)
+{
+    slot_role old_role[3], new_role[3];
+    int k_old = slot_roles(&o->cfg, old_role), k_new = slot_roles(cfg, new_role);
+    bool same = cfg->kind == o->cfg.kind && k_old == k_new;
+    for (int i = 0; same && i < k_new; i++)
+        same = old_role[i] == new_role[i];
+    if (!same) {
+        /* a slot kept moves to its new place; a new one starts at zero */
+        float *slots = NULL;
+        if (k_new) {
+            slots = ur_alloc_aligned((size_t)k_new * o->n * sizeof(float));
+            if (!slots)
+                return false;
+        }
+        for (int i = 0; i < k_new; i++)
+            for (int j = 0; j < k_old; j++)
+                if (new_role[i] == old_role[j])
+                    memcpy(slots + (size_t)i * o->n, o->slots + (size_t)j * o->n,
+                           o->n * sizeof(float));
+        ur_free_aligned(o->slots);
+        o->slots = slots;
+        o->n_slots = (size_t)k_new * o->n;
+    }
+    o->cfg = *cfg;
+    place_slots(o);
+    return true;
+}
 
 /* -------------------------------------------------------------- clipping */
 

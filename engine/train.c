@@ -1039,6 +1039,56 @@ void ur_trainer_set_learning_rate(ur_trainer *t, double lr)
     t->lr_dirty = true;
 }
 
+const ur_optimizer_config *ur_trainer_optimizer(const ur_trainer *t) { return &t->cfg.optimizer; }
+
+ur_status ur_trainer_set_optimizer(ur_trainer *t, const ur_optimizer_config *c, ur_ctx *ctx)
+{
+    const ur_optimizer_config *now = &t->cfg.optimizer;
+    if (c->kind != now->kind)
+        return ur_error(ctx, UR_ERR_INVALID,
+                        "the optimizer cannot change from %s to %s within a run: its state "
+                        "belongs to %s; start a new run",
+                        ur_optimizer_name(now->kind), ur_optimizer_name(c->kind),
+                        ur_optimizer_name(now->kind));
+    ur_status st = ur_optimizer_check(c, ctx);
+    if (st)
+        return st;
+    /* on a device: a new optimizer there, made first so that a failure
+     * changes nothing; the device's slots come home (waiting for the
+     * enqueued steps) to be rearranged and go up again */
+    const ur_backend *be = t->dbe;
+    void *dopt = NULL;
+    if (be && t->dopt) {
+        size_t n_train;
+        ur_model_grads(t->m, &n_train);
+        const size_t *seg_off, *seg_len;
+        int n_seg = ur_model_trainable_segments(t->m, &seg_off, &seg_len);
+        dopt = be->opt_new(be, c, n_train, n_seg, seg_off, seg_len);
+        if (!dopt)
+            return ur_error(ctx, UR_ERR_NOMEM, "out of %s memory for the optimizer state",
+                            be->name);
+        device_slots_home(t);
+    }
+    if (!ur_optimizer_reconfigure(t->opt, c)) {
+        if (dopt)
+            be->opt_free(be, dopt);
+        return ur_error(ctx, UR_ERR_NOMEM, "out of memory for the optimizer state");
+    }
+    t->cfg.optimizer = *c;
+    t->lr_dirty = true;
+    if (!dopt)
+        return UR_OK;
+    /* the captured step has the old optimizer's settings in its kernels */
+    if (t->dv.graph)
+        be->graph_free(be, t->dv.graph);
+    t->dv.graph = NULL;
+    t->dv.warm = false;
+    be->opt_free(be, t->dopt);
+    t->dopt = dopt;
+    t->dslots_stale = true;
+    return device_setup(t, ctx);
+}
+
 /* A new epoch: fresh states, order and sums. */
 static void epoch_start(ur_trainer *t)
 {

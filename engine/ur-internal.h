@@ -418,6 +418,12 @@ int64_t ur_optimizer_iterations(const ur_optimizer *o);
 float *ur_optimizer_slots(ur_optimizer *o, size_t *n);
 void ur_optimizer_set_iterations(ur_optimizer *o, int64_t it);
 void ur_optimizer_set_learning_rate(ur_optimizer *o, double lr);
+/* New settings of the same kind from the next step: the slots a setting
+ * adds (SGD's or RMSprop's momentum, RMSprop's centered average, Adam's
+ * amsgrad maximum) start at zero, as Keras builds them; those it removes
+ * are dropped; the others keep their values. false: out of memory (o is
+ * unchanged). */
+bool ur_optimizer_reconfigure(ur_optimizer *o, const ur_optimizer_config *cfg);
 
 #endif /* UR_INTERNAL_H */
 

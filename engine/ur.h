@@ -399,6 +399,9 @@ typedef struct ur_optimizer_config {
 
 ur_status ur_optimizer_defaults(const char *name, ur_optimizer_config *out, ur_ctx *ctx);
 const char *ur_optimizer_name(ur_optimizer_kind k);
+/* The settings' ranges: a positive learning rate and epsilon, momentum and
+ * rho in [0, 1], beta_1 and beta_2 in [0, 1), weight_decay >= 0, no NaN. */
+ur_status ur_optimizer_check(const ur_optimizer_config *c, ur_ctx *ctx);
 
 /* One labelled set of examples: an array per graph input and per graph
  * output, all with the same first (sample) axis. */
@@ -473,6 +476,14 @@ int64_t ur_trainer_step(const ur_trainer *t);       /* the next step within it *
 int64_t ur_trainer_global_step(const ur_trainer *t);
 int64_t ur_trainer_steps_per_epoch(const ur_trainer *t);
 void ur_trainer_set_learning_rate(ur_trainer *t, double lr);
+/* The optimizer's settings now, and new ones of the same kind from the next
+ * step (between steps: in a callback, or between runs). The optimizer's
+ * state is kept; a slot a new setting adds starts at zero, as Keras builds
+ * it (SGD's momentum when momentum leaves 0, ...). A different kind, a
+ * setting out of range or no memory for the state: an error, nothing
+ * changed. On a device, steps already enqueued keep the old settings. */
+const ur_optimizer_config *ur_trainer_optimizer(const ur_trainer *t);
+ur_status ur_trainer_set_optimizer(ur_trainer *t, const ur_optimizer_config *c, ur_ctx *ctx);
 /* The training position besides the weights: epoch and step, the
  * generator, this epoch's sample order and running sums, the optimizer's
  * state and the stateful layers' states. Restoring it together with the

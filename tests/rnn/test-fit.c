@@ -2,7 +2,7 @@
  * problem to a loss threshold; the same seed gives the same run; callbacks
  * see every step and epoch with Keras's metric names; cancellation stops
  * between batches; a diverging run stops on a non-finite loss with the last
- * good weights. */
+ * good weights; the optimizer's settings change between steps. */
 #include "datasets.h"
 #include "check.h"
 #include "gradcheck.h"
@@ -75,6 +75,65 @@ static int run(ur_dataset *ds, uint64_t seed, int epochs, seen *s, float *final_
     }
     ur_model_free(m);
     return st;
+}
+
+/* SGD on the adding problem for 30 steps; after step `at` (-1: never) the
+ * settings become momentum 0.9 and learning rate 0.05, set in on_step or,
+ * with between, by stopping there and running again. The final loss. */
+typedef struct change {
+    int steps, at;
+    bool between;
+    ur_ctx *ctx;
+} change;
+
+static void set_momentum(ur_trainer *t, ur_ctx *ctx)
+{
+    ur_optimizer_config o = *ur_trainer_optimizer(t);
+    o.momentum = 0.9;
+    o.learning_rate = 0.05;
+    CHECK(ur_trainer_set_optimizer(t, &o, ctx) == UR_OK, "%s", ctx->message);
+}
+
+static void change_on_step(void *user, const ur_progress *p)
+{
+    change *c = user;
+    if (++c->steps == c->at && !c->between)
+        set_momentum(p->trainer, c->ctx);
+}
+
+static bool change_stop(void *user)
+{
+    change *c = user;
+    return c->steps >= 30 || (c->between && c->steps == c->at);
+}
+
+static double train_changed(ur_dataset *ds, int at, bool between)
+{
+    ur_ctx ctx = {0};
+    ur_model *m = gc_model_from_json(gc_json("%s", adding_model), 4);
+    ur_fit_config fc;
+    ur_fit_config_defaults(&fc);
+    ur_loss_parse("mse", &fc.loss, &ctx);
+    ur_optimizer_defaults("sgd", &fc.optimizer, &ctx);
+    ur_trainer *tr = ur_trainer_new(m, &fc, &ds->train, NULL, &ctx);
+    change c = {.at = at, .between = between, .ctx = &ctx};
+    ur_callbacks cb = {.user = &c, .on_step = change_on_step, .should_stop = change_stop};
+    CHECK(ur_trainer_run(tr, &cb, &ctx) == UR_ERR_CANCELLED, "no stop: %s", ctx.message);
+    if (between) {
+        CHECK(c.steps == at, "stopped after %d steps, not %d", c.steps, at);
+        set_momentum(tr, &ctx);
+        c.at = -1;
+        CHECK(ur_trainer_run(tr, &cb, &ctx) == UR_ERR_CANCELLED, "no stop: %s", ctx.message);
+    }
+    CHECK(c.steps == 30, "%d steps, not 30", c.steps);
+    const char *names[4];
+    double values[4];
+    int n = 0;
+    CHECK(ur_model_evaluate(m, &fc, &ds->train, &n, names, values, &ctx) == UR_OK, "%s",
+          ctx.message);
+    ur_trainer_free(tr);
+    ur_model_free(m);
+    return values[0];
 }
 
 int main(void)
@@ -220,6 +279,40 @@ int main(void)
         free(saved);
         ur_model_free(full);
         ur_model_free(resumed);
+    }
+    /* the optimizer's settings changed between steps: from a callback the
+     * same as between two runs; other settings give other weights; a new
+     * kind or a value out of range is refused and changes nothing */
+    {
+        double in_step = train_changed(ds, 10, false), between = train_changed(ds, 10, true);
+        double none = train_changed(ds, -1, false);
+        CHECK(in_step == between, "a change in on_step (%.9g) and between runs (%.9g) differ",
+              in_step, between);
+        CHECK(in_step != none, "the change made no difference (%.9g)", in_step);
+        ur_model *sm = gc_model_from_json(gc_json("%s", adding_model), 4);
+        ur_fit_config fc;
+        ur_fit_config_defaults(&fc);
+        ur_loss_parse("mse", &fc.loss, &ctx);
+        ur_optimizer_defaults("sgd", &fc.optimizer, &ctx);
+        ur_trainer *tr = ur_trainer_new(sm, &fc, &ds->train, NULL, &ctx);
+        ur_optimizer_config o;
+        ur_optimizer_defaults("adam", &o, &ctx);
+        CHECK(ur_trainer_set_optimizer(tr, &o, &ctx) == UR_ERR_INVALID &&
+                  strstr(ctx.message, "from sgd to adam"),
+              "a new kind: %s", ctx.message);
+        o = *ur_trainer_optimizer(tr);
+        o.momentum = 2;
+        CHECK(ur_trainer_set_optimizer(tr, &o, &ctx) == UR_ERR_INVALID &&
+                  strstr(ctx.message, "momentum"),
+              "momentum 2: %s", ctx.message);
+        CHECK(ur_trainer_optimizer(tr)->momentum == 0 && ur_trainer_optimizer(tr)->kind == UR_OPT_SGD,
+              "a refused change changed the optimizer");
+        size_t before = ur_trainer_state_size(tr);
+        o.momentum = 0.5;
+        CHECK(ur_trainer_set_optimizer(tr, &o, &ctx) == UR_OK, "%s", ctx.message);
+        CHECK(ur_trainer_state_size(tr) > before, "momentum's slots are not in the state");
+        ur_trainer_free(tr);
+        ur_model_free(sm);
     }
     ur_dataset_free(ds);
     if (failures) {
