@@ -10,6 +10,7 @@
 #include "safetensors.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,6 +491,8 @@ ur_run *ur_run_new(ur_graph *g, const char *data_spec, const ur_fit_config *fit,
     return r;
 }
 
+static ur_status replay_optimizer_changes(ur_run *r, int64_t upto, ur_ctx *ctx);
+
 ur_run *ur_run_resume(int64_t id, const ur_run_settings *rs, ur_ctx *ctx)
 {
     ur_run *r = run_alloc(NULL, rs, ctx);
@@ -545,6 +548,9 @@ ur_run *ur_run_resume(int64_t id, const ur_run_settings *rs, ur_ctx *ctx)
         if (ur_store_checkpoint_get(r->store, id, UR_CHECKPOINT_LAST, 0, &cp, &weights, &state,
                                     &cctx) == UR_OK) {
             st = ur_model_load_weights_bytes(r->model, weights, cp.weights_len, where, ctx);
+            /* the settings the state was saved with: its slots fit them */
+            if (!st)
+                st = replay_optimizer_changes(r, cp.step, ctx);
             if (!st)
                 st = ur_trainer_load_state(r->trainer, state, cp.state_len, ctx);
             if (st)
@@ -556,7 +562,7 @@ ur_run *ur_run_resume(int64_t id, const ur_run_settings *rs, ur_ctx *ctx)
     if (!st)
         st = ur_store_metrics_delete_after(r->store, id, from_step, ctx);
     if (!st)
-        st = ur_store_run_claim(r->store, id, ctx);
+        st = ur_store_run_claim(r->store, id, from_step, ctx);
     free(weights);
     free(state);
     ur_run_row_clear(&row);
@@ -587,6 +593,167 @@ ur_status ur_run_add_event(ur_run *r, const char *kind, const char *detail_json,
                                   detail_json, ctx);
     if (st == UR_OK)
         st = ur_store_flush(r->store, ctx);
+    return st;
+}
+
+/* ------------------------------------------------- optimizer changes */
+
+/* The settings an event names, by their Keras names. */
+typedef struct opt_field {
+    const char *name;
+    size_t offset;
+    bool flag;               /* a bool; else a double */
+} opt_field;
+
+#define OPT_FIELD(f, flag) {#f, offsetof(ur_optimizer_config, f), flag}
+static const opt_field opt_fields[] = {
+    OPT_FIELD(learning_rate, false), OPT_FIELD(momentum, false), OPT_FIELD(nesterov, true),
+    OPT_FIELD(rho, false), OPT_FIELD(centered, true), OPT_FIELD(beta_1, false),
+    OPT_FIELD(beta_2, false), OPT_FIELD(epsilon, false), OPT_FIELD(amsgrad, true),
+    OPT_FIELD(weight_decay, false), OPT_FIELD(clipnorm, false),
+    OPT_FIELD(global_clipnorm, false), OPT_FIELD(clipvalue, false),
+};
+#undef OPT_FIELD
+#define N_OPT_FIELDS (sizeof opt_fields / sizeof opt_fields[0])
+
+static ur_value *opt_field_value(const ur_optimizer_config *c, const opt_field *f)
+{
+    const char *p = (const char *)c + f->offset;
+    return f->flag ? ur_value_new_bool(*(const bool *)p) : ur_value_new_number(*(const double *)p);
+}
+
+static bool opt_field_equal(const ur_optimizer_config *a, const ur_optimizer_config *b,
+                            const opt_field *f)
+{
+    const char *pa = (const char *)a + f->offset, *pb = (const char *)b + f->offset;
+    return f->flag ? *(const bool *)pa == *(const bool *)pb
+                   : *(const double *)pa == *(const double *)pb;
+}
+
+/* The event for a change from a to b (malloc'd JSON, *kind "lr" or
+ * "optimizer"), or NULL when nothing changed. */
+static char *optimizer_change(const ur_optimizer_config *a, const ur_optimizer_config *b,
+                              const char **kind)
+{
+    ur_value *from = ur_value_new_object(), *to = ur_value_new_object();
+    for (size_t i = 0; i < N_OPT_FIELDS; i++)
+        if (!opt_field_equal(a, b, &opt_fields[i])) {
+            ur_value_set(from, opt_fields[i].name, opt_field_value(a, &opt_fields[i]));
+            ur_value_set(to, opt_fields[i].name, opt_field_value(b, &opt_fields[i]));
+        }
+    char *json = NULL;
+    if (to->u.obj.n == 1 && ur_value_get(to, "learning_rate")) {
+        *kind = "lr";
+        ur_value *v = ur_value_new_object();
+        ur_value_set(v, "from", ur_value_copy(ur_value_get(from, "learning_rate")));
+        ur_value_set(v, "to", ur_value_copy(ur_value_get(to, "learning_rate")));
+        json = ur_json_write(v, -1);
+        ur_value_free(v);
+    } else if (to->u.obj.n > 0) {
+        *kind = "optimizer";
+        ur_value *v = ur_value_new_object();
+        ur_value_set(v, "from", from);
+        ur_value_set(v, "to", to);
+        from = to = NULL;
+        json = ur_json_write(v, -1);
+        ur_value_free(v);
+    }
+    ur_value_free(from);
+    ur_value_free(to);
+    return json;
+}
+
+/* Applies an "lr" or "optimizer" event's "to" to c. */
+static ur_status optimizer_change_apply(ur_optimizer_config *c, const ur_run_event *e,
+                                        ur_ctx *ctx)
+{
+    char source[64];
+    snprintf(source, sizeof source, "the %s event at step %lld", e->kind, (long long)e->step);
+    ur_value *v = e->detail ? ur_json_parse(e->detail, strlen(e->detail), source, ctx) : NULL;
+    if (!v)
+        return e->detail ? ctx->status
+                         : ur_error(ctx, UR_ERR_FORMAT, "%s has no detail", source);
+    const ur_value *to = v->type == UR_VALUE_OBJECT ? ur_value_get(v, "to") : NULL;
+    ur_status st = UR_OK;
+    if (strcmp(e->kind, "lr") == 0) {
+        if (to && to->type == UR_VALUE_NUMBER)
+            c->learning_rate = to->u.num;
+        else
+            st = ur_error(ctx, UR_ERR_FORMAT, "%s: \"to\" is not a number", source);
+    } else if (!to || to->type != UR_VALUE_OBJECT) {
+        st = ur_error(ctx, UR_ERR_FORMAT, "%s: \"to\" is not an object", source);
+    } else {
+        for (size_t k = 0; k < to->u.obj.n && !st; k++) {
+            const opt_field *f = NULL;
+            for (size_t i = 0; i < N_OPT_FIELDS; i++)
+                if (strcmp(opt_fields[i].name, to->u.obj.keys[k]) == 0)
+                    f = &opt_fields[i];
+            const ur_value *x = to->u.obj.vals[k];
+            char *p = f ? (char *)c + f->offset : NULL;
+            if (f && f->flag && x->type == UR_VALUE_BOOL)
+                *(bool *)p = x->u.b;
+            else if (f && !f->flag && x->type == UR_VALUE_NUMBER)
+                *(double *)p = x->u.num;
+            else
+                st = ur_error(ctx, UR_ERR_FORMAT, "%s: the setting \"%s\" is unknown or not a %s",
+                              source, to->u.obj.keys[k], f && f->flag ? "boolean" : "number");
+        }
+    }
+    ur_value_free(v);
+    return st;
+}
+
+ur_status ur_run_set_optimizer(ur_run *r, const ur_optimizer_config *c, ur_ctx *ctx)
+{
+    ur_optimizer_config from = *ur_trainer_optimizer(r->trainer);
+    ur_status st = ur_trainer_set_optimizer(r->trainer, c, ctx);
+    if (st)
+        return st;
+    const char *kind = NULL;
+    char *detail = optimizer_change(&from, c, &kind);
+    if (detail)
+        st = ur_run_add_event(r, kind, detail, ctx);
+    free(detail);
+    return st;
+}
+
+/* On resume: the optimizer changes recorded up to step upto, in order. A
+ * resume (the store's claim, at the step where training went on) drops the
+ * changes recorded after its step: that stretch was trained again. */
+static ur_status replay_optimizer_changes(ur_run *r, int64_t upto, ur_ctx *ctx)
+{
+    ur_run_event *ev = NULL;
+    int n = 0;
+    ur_status st = ur_store_events(r->store, r->id, &ev, &n, ctx);
+    if (st)
+        return st;
+    bool *live = calloc((size_t)n + 1, sizeof *live);
+    if (!live) {
+        ur_run_events_free(ev, n);
+        return ur_error(ctx, UR_ERR_NOMEM, "out of memory for the run's events");
+    }
+    for (int i = 0; i < n; i++) {
+        bool change = strcmp(ev[i].kind, "lr") == 0 || strcmp(ev[i].kind, "optimizer") == 0;
+        live[i] = change && ev[i].step >= 0;
+        /* the store's claim has {"from": status}; a window's resume none */
+        if (strcmp(ev[i].kind, "resume") == 0 && ev[i].detail && ev[i].step >= 0)
+            for (int j = 0; j < i; j++)
+                if (live[j] && ev[j].step > ev[i].step)
+                    live[j] = false;
+    }
+    ur_optimizer_config c = *ur_trainer_optimizer(r->trainer);
+    bool changed = false;
+    for (int i = 0; i < n && !st; i++)
+        if (live[i] && ev[i].step <= upto) {
+            st = optimizer_change_apply(&c, &ev[i], ctx);
+            changed = true;
+        }
+    if (!st && changed)
+        st = ur_trainer_set_optimizer(r->trainer, &c, ctx);
+    if (st)
+        ur_error_prefix(ctx, "the run's recorded optimizer changes");
+    free(live);
+    ur_run_events_free(ev, n);
     return st;
 }
 

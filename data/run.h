@@ -56,6 +56,14 @@ ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx);
  * written with the pending metric points. Without a store, no event. */
 ur_trainer *ur_run_trainer(const ur_run *r);
 ur_status ur_run_add_event(ur_run *r, const char *kind, const char *detail_json, ur_ctx *ctx);
+/* New optimizer settings from the next step (ur_trainer_set_optimizer, in
+ * the thread that trains), recorded as an event of the run: "lr" {"from":
+ * a, "to": b} when only the learning rate changed, else "optimizer" with
+ * the changed settings by their Keras names {"from": {"momentum": 0},
+ * "to": {"momentum": 0.9}}. Nothing changed: no event. A resumed run takes
+ * the changes recorded up to its checkpoint again (those of a stretch that
+ * a resume went back over do not count). */
+ur_status ur_run_set_optimizer(ur_run *r, const ur_optimizer_config *c, ur_ctx *ctx);
 
 int64_t ur_run_id(const ur_run *r);                 /* 0 when not recorded */
 /* Why rs->device "auto" stayed on the CPU (one line), or "". */

@@ -879,7 +879,7 @@ int64_t ur_store_run_begin(ur_store *s, const ur_run_spec *spec, ur_ctx *ctx)
     return id;
 }
 
-ur_status ur_store_run_claim(ur_store *s, int64_t run, ur_ctx *ctx)
+ur_status ur_store_run_claim(ur_store *s, int64_t run, int64_t from_step, ur_ctx *ctx)
 {
     char status[32];
     ur_status st = begin_write(s, ctx);
@@ -903,7 +903,7 @@ ur_status ur_store_run_claim(ur_store *s, int64_t run, ur_ctx *ctx)
     sqlite3_finalize(q);
     char detail[96];
     snprintf(detail, sizeof detail, "{\"from\": \"%s\", \"pid\": %ld}", status, (long)getpid());
-    if (st || (st = add_event(s, run, "resume", -1, detail, ctx)) || (st = commit(s, ctx)))
+    if (st || (st = add_event(s, run, "resume", from_step, detail, ctx)) || (st = commit(s, ctx)))
         return rollback(s, st);
     own_run(s, run);
     return UR_OK;

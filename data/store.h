@@ -67,8 +67,9 @@ typedef struct ur_run_spec {
  * time, host; heartbeat now). Returns its id (> 0), or 0 with ctx. */
 int64_t ur_store_run_begin(ur_store *s, const ur_run_spec *spec, ur_ctx *ctx);
 /* Takes an interrupted/paused/failed run back (resume): owned by this
- * process again, status running, an event "resume". */
-ur_status ur_store_run_claim(ur_store *s, int64_t run, ur_ctx *ctx);
+ * process again, status running, an event "resume" at step from_step (where
+ * training continues; {"from": the old status, "pid": ...}). */
+ur_status ur_store_run_claim(ur_store *s, int64_t run, int64_t from_step, ur_ctx *ctx);
 /* Final status and error message (NULL if none); end time now. */
 ur_status ur_store_run_end(ur_store *s, int64_t run, ur_run_status status, const char *error,
                            ur_ctx *ctx);

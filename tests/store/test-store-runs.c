@@ -244,9 +244,9 @@ int main(void)
 
     /* A claim: only interrupted, paused or failed runs. */
     c2 = (ur_ctx){0};
-    CHECK(ur_store_run_claim(s, a, &c2) != UR_OK && strstr(c2.message, "is completed"), "%s",
+    CHECK(ur_store_run_claim(s, a, 0, &c2) != UR_OK && strstr(c2.message, "is completed"), "%s",
           c2.message);
-    CHECK(ur_store_run_claim(s, b, &ctx) == UR_OK, "claim b: %s", ctx.message);
+    CHECK(ur_store_run_claim(s, b, 0, &ctx) == UR_OK, "claim b: %s", ctx.message);
     CHECK(query_int(path, "SELECT count(*) FROM events WHERE run = 2 AND kind = 'resume'") == 1,
           "resume event");
     CHECK(query_int(path, "SELECT count(*) FROM runs WHERE id = 2 AND status = 'running' AND "
