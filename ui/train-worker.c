@@ -1,8 +1,8 @@
 /* train-worker.c — UnrollTrainWorker: the training thread (ur_run_new or
  * ur_run_resume, the device, ur_run_train with callbacks), the buffer it
  * fills under a mutex, the single idle source that drains it into signals on
- * the main loop, and pause/resume/stop/learning-rate requests the thread
- * takes up between steps. */
+ * the main loop, and pause/resume/stop and optimizer-settings requests the
+ * thread takes up between steps. */
 #include "train-worker.h"
 
 #include <math.h>
@@ -22,8 +22,10 @@ struct _UnrollTrainWorker {
     UnrollTrainState state;       /* as the training thread sees it */
     gboolean pause_requested;
     gboolean stop_requested;
-    double pending_lr;            /* NAN: none */
-    double lr;                    /* in effect */
+    ur_optimizer_config opt;      /* in effect (the fit's until the run is built) */
+    ur_optimizer_config pending_opt;
+    gboolean opt_pending;
+    gboolean built;               /* the run (its trainer) exists */
     gint64 run_id;
     char *device, *device_note;
     GArray *points;               /* unroll_train_point, not yet delivered */
@@ -161,7 +163,7 @@ static void fill_progress_locked(UnrollTrainWorker *self, const ur_progress *p, 
     pr->steps = p->steps;
     pr->step = epoch_end ? p->steps : p->step + 1;
     pr->global_step = p->global_step;
-    pr->learning_rate = self->lr;
+    pr->learning_rate = self->opt.learning_rate;
     gint64 now = g_get_monotonic_time();
     if (!epoch_end) {
         self->session_steps++;
@@ -188,24 +190,25 @@ static void record_event(UnrollTrainWorker *self, const char *kind, const char *
     ur_run_add_event(self->run, kind, detail, &ctx);
 }
 
-/* With the lock held: a learning rate asked for meanwhile takes effect. */
-static void apply_lr_locked(UnrollTrainWorker *self)
+/* With the lock held: optimizer settings asked for meanwhile take effect
+ * (ur_run_set_optimizer records the change with the run). They were checked
+ * when asked for; what can still fail is memory for new slots, and then the
+ * settings in effect stay (and say so through get_optimizer). */
+static void apply_opt_locked(UnrollTrainWorker *self)
 {
-    if (isnan(self->pending_lr))
+    if (!self->opt_pending)
         return;
-    double from = self->lr, to = self->pending_lr;
-    self->pending_lr = NAN;
-    if (from == to)
-        return;
-    self->lr = to;
-    self->progress.learning_rate = to;
-    self->progress_pending = TRUE;
+    ur_optimizer_config want = self->pending_opt;
+    self->opt_pending = FALSE;
     g_mutex_unlock(&self->lock);
-    ur_trainer_set_learning_rate(ur_run_trainer(self->run), to);
-    char detail[128];
-    g_snprintf(detail, sizeof detail, "{\"from\": %.17g, \"to\": %.17g}", from, to);
-    record_event(self, "lr", detail);
+    ur_ctx ctx = {0};
+    ur_status st = ur_run_set_optimizer(self->run, &want, &ctx);
+    if (st)
+        g_warning("the optimizer's settings did not change: %s", ctx.message);
     g_mutex_lock(&self->lock);
+    self->opt = *ur_trainer_optimizer(ur_run_trainer(self->run));
+    self->progress.learning_rate = self->opt.learning_rate;
+    self->progress_pending = TRUE;
 }
 
 static void on_step(void *user, const ur_progress *p)
@@ -223,8 +226,8 @@ static void on_step(void *user, const ur_progress *p)
         gint64 since = g_get_monotonic_time();
         while (self->pause_requested && !self->stop_requested) {
             g_cond_wait(&self->cond, &self->lock);
-            /* a new rate while paused is applied at once, so that it shows */
-            apply_lr_locked(self);
+            /* new settings while paused apply at once, so that they show */
+            apply_opt_locked(self);
             schedule_locked(self);
         }
         self->paused_us += g_get_monotonic_time() - since;
@@ -235,7 +238,7 @@ static void on_step(void *user, const ur_progress *p)
             set_state_locked(self, UNROLL_TRAIN_RUNNING);
         }
     }
-    apply_lr_locked(self);
+    apply_opt_locked(self);
     g_mutex_unlock(&self->lock);
 }
 
@@ -291,7 +294,8 @@ static gpointer train_thread(gpointer data)
         st = UR_OK;
         g_mutex_lock(&self->lock);
         self->run_id = ur_run_id(r);
-        self->lr = ur_run_fit(r)->optimizer.learning_rate;
+        self->opt = *ur_trainer_optimizer(ur_run_trainer(r));
+        self->built = TRUE;
         self->batch_size = ur_run_fit(r)->batch_size;
         g_free(self->device);
         g_free(self->device_note);
@@ -300,7 +304,7 @@ static gpointer train_thread(gpointer data)
         self->progress.epochs = ur_run_fit(r)->epochs;
         self->progress.epoch = ur_run_epoch(r);
         self->progress.global_step = ur_run_global_step(r);
-        self->progress.learning_rate = self->lr;
+        self->progress.learning_rate = self->opt.learning_rate;
         self->progress.eta_s = -1;
         self->progress_pending = TRUE;
         self->state_pending = TRUE; /* the run id is known: views look again */
@@ -357,7 +361,8 @@ static gboolean begin(UnrollTrainWorker *self, const unroll_train_options *opts,
 
     g_mutex_lock(&self->lock);
     self->pause_requested = self->stop_requested = FALSE;
-    self->pending_lr = NAN;
+    self->opt_pending = FALSE;
+    self->built = FALSE;
     self->run_id = 0;
     g_clear_pointer(&self->device, g_free);
     g_clear_pointer(&self->device_note, g_free);
@@ -479,20 +484,54 @@ gboolean unroll_train_worker_stop(UnrollTrainWorker *self)
     return ok;
 }
 
-gboolean unroll_train_worker_set_learning_rate(UnrollTrainWorker *self, double lr)
+#define TRAIN_WORKER_ERROR (g_quark_from_static_string("unroll-train-worker-error"))
+
+gboolean unroll_train_worker_set_optimizer(UnrollTrainWorker *self, const ur_optimizer_config *c,
+                                           GError **error)
 {
     g_return_val_if_fail(UNROLL_IS_TRAIN_WORKER(self), FALSE);
-    if (!isfinite(lr) || lr <= 0)
+    ur_ctx ctx = {0};
+    if (ur_optimizer_check(c, &ctx) != UR_OK) {
+        g_set_error(error, TRAIN_WORKER_ERROR, ctx.status, "%s", ctx.message);
         return FALSE;
+    }
     g_mutex_lock(&self->lock);
     gboolean ok = (self->state == UNROLL_TRAIN_RUNNING || self->state == UNROLL_TRAIN_PAUSED) &&
-                  !self->stop_requested;
-    if (ok) {
-        self->pending_lr = lr;
+                  !self->stop_requested && self->built;
+    if (!ok) {
+        g_set_error(error, TRAIN_WORKER_ERROR, UR_ERR_INVALID,
+                    self->state == UNROLL_TRAIN_RUNNING && !self->built
+                        ? "the run is still being prepared"
+                        : "no run is training");
+    } else if (c->kind != self->opt.kind) {
+        g_set_error(error, TRAIN_WORKER_ERROR, UR_ERR_INVALID,
+                    "this run trains with %s: the optimizer cannot change within a run",
+                    ur_optimizer_name(self->opt.kind));
+        ok = FALSE;
+    } else {
+        self->pending_opt = *c;
+        self->opt_pending = TRUE;
         g_cond_broadcast(&self->cond);
     }
     g_mutex_unlock(&self->lock);
     return ok;
+}
+
+void unroll_train_worker_get_optimizer(UnrollTrainWorker *self, ur_optimizer_config *out)
+{
+    g_return_if_fail(UNROLL_IS_TRAIN_WORKER(self));
+    g_mutex_lock(&self->lock);
+    *out = self->opt_pending ? self->pending_opt : self->opt;
+    g_mutex_unlock(&self->lock);
+}
+
+gboolean unroll_train_worker_set_learning_rate(UnrollTrainWorker *self, double lr)
+{
+    g_return_val_if_fail(UNROLL_IS_TRAIN_WORKER(self), FALSE);
+    ur_optimizer_config c;
+    unroll_train_worker_get_optimizer(self, &c);
+    c.learning_rate = lr;
+    return unroll_train_worker_set_optimizer(self, &c, NULL);
 }
 
 UnrollTrainState unroll_train_worker_get_state(UnrollTrainWorker *self)
@@ -541,10 +580,9 @@ char *unroll_train_worker_dup_device_note(UnrollTrainWorker *self)
 double unroll_train_worker_get_learning_rate(UnrollTrainWorker *self)
 {
     g_return_val_if_fail(UNROLL_IS_TRAIN_WORKER(self), 0);
-    g_mutex_lock(&self->lock);
-    double lr = isnan(self->pending_lr) ? self->lr : self->pending_lr;
-    g_mutex_unlock(&self->lock);
-    return lr;
+    ur_optimizer_config c;
+    unroll_train_worker_get_optimizer(self, &c);
+    return c.learning_rate;
 }
 
 void unroll_train_worker_get_progress(UnrollTrainWorker *self, unroll_train_progress *out)
@@ -625,7 +663,6 @@ static void unroll_train_worker_init(UnrollTrainWorker *self)
     g_cond_init(&self->cond);
     self->context = g_main_context_ref_thread_default();
     self->points = g_array_new(FALSE, FALSE, sizeof(unroll_train_point));
-    self->pending_lr = NAN;
     self->state = self->shown_state = UNROLL_TRAIN_IDLE;
     self->progress.eta_s = self->shown_progress.eta_s = -1;
 }

@@ -88,9 +88,16 @@ gboolean unroll_train_worker_resume(UnrollTrainWorker *self, gint64 run_id,
 gboolean unroll_train_worker_pause(UnrollTrainWorker *self);
 gboolean unroll_train_worker_resume_training(UnrollTrainWorker *self);
 gboolean unroll_train_worker_stop(UnrollTrainWorker *self);
-/* A new learning rate (> 0, finite), applied by the training thread before
- * its next step and recorded as an "lr" event {"from": a, "to": b}. While
- * running or paused; FALSE otherwise. */
+/* New optimizer settings (of the run's optimizer, in range:
+ * ur_optimizer_check), applied by the training thread before its next step
+ * (at once while paused) and recorded with the run (ur_run_set_optimizer:
+ * an "lr" or "optimizer" event). While the run trains or is paused; FALSE
+ * with error otherwise. */
+gboolean unroll_train_worker_set_optimizer(UnrollTrainWorker *self, const ur_optimizer_config *c,
+                                           GError **error);
+/* The settings in effect, or asked for and not yet applied. */
+void unroll_train_worker_get_optimizer(UnrollTrainWorker *self, ur_optimizer_config *out);
+/* The same for the learning rate alone. */
 gboolean unroll_train_worker_set_learning_rate(UnrollTrainWorker *self, double lr);
 
 UnrollTrainState unroll_train_worker_get_state(UnrollTrainWorker *self);

@@ -2,7 +2,7 @@
  * loss, optimizer and its options, batch, epochs, validation split, seed,
  * device, checkpoint monitor; remembered per model in a JSON file), the
  * run's header (state, Train/Pause/Resume/Stop, progress bars, ETA and
- * rates, the learning rate while paused, errors) and three live charts with
+ * rates, the optimizer's settings while paused, errors) and three live charts with
  * a shared toolbar (log axis, smoothing) and per-chart export. */
 #include "training-view.h"
 
@@ -41,6 +41,10 @@ typedef struct received {
     double value;
 } received;
 
+/* The settings that can change while paused, one field each. */
+enum { LIVE_LR, LIVE_MOMENTUM, LIVE_NESTEROV, LIVE_RHO, LIVE_BETA1, LIVE_BETA2, LIVE_DECAY,
+       LIVE_CLIP, LIVE_N };
+
 struct _UnrollTrainingView {
     GtkWidget parent_instance;
 
@@ -65,7 +69,11 @@ struct _UnrollTrainingView {
     GtkWidget *status_title, *status_subtitle;
     GtkWidget *button_stack, *pause_button;
     GtkWidget *epoch_bar, *run_bar, *epoch_label, *run_label, *stats_label;
-    GtkWidget *lr_revealer, *lr_live_spin;
+    /* while paused: the running optimizer's settings, applied together */
+    GtkWidget *lr_revealer, *live_title;
+    GtkWidget *lr_live_spin, *momentum_live_spin, *nesterov_live_switch, *rho_live_spin,
+        *beta1_live_spin, *beta2_live_spin, *decay_live_spin, *clip_live_spin;
+    GtkWidget *live_field[LIVE_N];
     GtkWidget *error_bar, *error_heading, *error_label;
     char *error;
     char *status_text;
@@ -101,6 +109,7 @@ static void update_state(UnrollTrainingView *self);
 static void show_error(UnrollTrainingView *self, const char *heading, const char *message);
 static void update_blocker(UnrollTrainingView *self);
 static void save_settings(UnrollTrainingView *self);
+static void fill_live_settings(UnrollTrainingView *self);
 
 static int index_of(const char *const *names, const char *name)
 {
@@ -582,7 +591,9 @@ static void update_state(UnrollTrainingView *self)
     set_enabled(self, "train", !busy && !self->blocker);
     set_enabled(self, "pause", st == UNROLL_TRAIN_RUNNING || st == UNROLL_TRAIN_PAUSED);
     set_enabled(self, "stop", st == UNROLL_TRAIN_RUNNING || st == UNROLL_TRAIN_PAUSED);
-    set_enabled(self, "apply-lr", st == UNROLL_TRAIN_PAUSED);
+    set_enabled(self, "apply-optimizer", st == UNROLL_TRAIN_PAUSED);
+    if (st == UNROLL_TRAIN_PAUSED && !gtk_revealer_get_reveal_child(GTK_REVEALER(self->lr_revealer)))
+        fill_live_settings(self);
     gtk_revealer_set_reveal_child(GTK_REVEALER(self->lr_revealer), st == UNROLL_TRAIN_PAUSED);
 }
 
@@ -758,7 +769,6 @@ gboolean unroll_training_view_train(UnrollTrainingView *self, GError **error)
     gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(self->run_bar), 0);
     if (!unroll_train_worker_start(self->worker, graph_of(self), spec, &fit, &opts, error))
         return FALSE;
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_live_spin), fit.optimizer.learning_rate);
     save_settings(self);
     update_state(self);
     return TRUE;
@@ -789,9 +799,6 @@ gboolean unroll_training_view_toggle_pause(UnrollTrainingView *self)
     UnrollTrainState st = unroll_train_worker_get_state(self->worker);
     gboolean ok = st == UNROLL_TRAIN_PAUSED ? unroll_train_worker_resume_training(self->worker)
                                             : unroll_train_worker_pause(self->worker);
-    if (ok && st != UNROLL_TRAIN_PAUSED)
-        gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_live_spin),
-                                  unroll_train_worker_get_learning_rate(self->worker));
     return ok;
 }
 
@@ -801,13 +808,87 @@ gboolean unroll_training_view_stop(UnrollTrainingView *self)
     return unroll_train_worker_stop(self->worker);
 }
 
+/* The paused panel shows the fields of the run's optimizer, filled with the
+ * settings in effect. */
+static void fill_live_settings(UnrollTrainingView *self)
+{
+    ur_optimizer_config o;
+    unroll_train_worker_get_optimizer(self->worker, &o);
+    gboolean sgd = o.kind == UR_OPT_SGD, rms = o.kind == UR_OPT_RMSPROP;
+    gboolean adam = o.kind == UR_OPT_ADAM || o.kind == UR_OPT_ADAMW;
+    const gboolean shown[LIVE_N] = {
+        [LIVE_LR] = TRUE, [LIVE_MOMENTUM] = sgd || rms, [LIVE_NESTEROV] = sgd, [LIVE_RHO] = rms,
+        [LIVE_BETA1] = adam, [LIVE_BETA2] = adam, [LIVE_DECAY] = o.kind == UR_OPT_ADAMW,
+        [LIVE_CLIP] = TRUE,
+    };
+    for (int i = 0; i < LIVE_N; i++)
+        gtk_widget_set_visible(self->live_field[i], shown[i]);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_live_spin), o.learning_rate);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->momentum_live_spin), o.momentum);
+    gtk_switch_set_active(GTK_SWITCH(self->nesterov_live_switch), o.nesterov);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->rho_live_spin), o.rho);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta1_live_spin), o.beta_1);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta2_live_spin), o.beta_2);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->decay_live_spin), o.weight_decay);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->clip_live_spin), MAX(o.clipnorm, 0));
+    g_autofree char *title = g_strdup_printf("%s settings from the next step",
+                                             optimizer_titles[MAX(0, index_of(optimizer_names,
+                                                                ur_optimizer_name(o.kind)))]);
+    gtk_label_set_text(GTK_LABEL(self->live_title), title);
+}
+
+/* The running optimizer's settings as the paused panel shows them. */
+static void live_settings(UnrollTrainingView *self, ur_optimizer_config *o)
+{
+    unroll_train_worker_get_optimizer(self->worker, o);
+    GtkWidget *spins[] = {self->lr_live_spin, self->momentum_live_spin, self->rho_live_spin,
+                          self->beta1_live_spin, self->beta2_live_spin, self->decay_live_spin,
+                          self->clip_live_spin};
+    for (size_t i = 0; i < G_N_ELEMENTS(spins); i++)
+        gtk_spin_button_update(GTK_SPIN_BUTTON(spins[i]));
+    o->learning_rate = spin(self->lr_live_spin);
+    if (o->kind == UR_OPT_SGD || o->kind == UR_OPT_RMSPROP)
+        o->momentum = spin(self->momentum_live_spin);
+    if (o->kind == UR_OPT_SGD)
+        o->nesterov = gtk_switch_get_active(GTK_SWITCH(self->nesterov_live_switch));
+    if (o->kind == UR_OPT_RMSPROP)
+        o->rho = spin(self->rho_live_spin);
+    if (o->kind == UR_OPT_ADAM || o->kind == UR_OPT_ADAMW) {
+        o->beta_1 = spin(self->beta1_live_spin);
+        o->beta_2 = spin(self->beta2_live_spin);
+    }
+    if (o->kind == UR_OPT_ADAMW)
+        o->weight_decay = spin(self->decay_live_spin);
+    /* the field says 0 for off; a clip norm set otherwise stays as it was */
+    if (spin(self->clip_live_spin) > 0)
+        o->clipnorm = spin(self->clip_live_spin);
+    else if (o->clipnorm > 0)
+        o->clipnorm = -1;
+}
+
+gboolean unroll_training_view_apply_optimizer(UnrollTrainingView *self,
+                                              const ur_optimizer_config *o, GError **error)
+{
+    g_return_val_if_fail(UNROLL_IS_TRAINING_VIEW(self), FALSE);
+    if (unroll_train_worker_get_state(self->worker) != UNROLL_TRAIN_PAUSED) {
+        g_set_error(error, TRAINING_ERROR, UR_ERR_INVALID,
+                    "The optimizer’s settings change while the run is paused");
+        return FALSE;
+    }
+    if (!unroll_train_worker_set_optimizer(self->worker, o, error))
+        return FALSE;
+    show_error(self, NULL, NULL);
+    fill_live_settings(self);
+    return TRUE;
+}
+
 gboolean unroll_training_view_apply_learning_rate(UnrollTrainingView *self, double lr)
 {
     g_return_val_if_fail(UNROLL_IS_TRAINING_VIEW(self), FALSE);
-    if (unroll_train_worker_get_state(self->worker) != UNROLL_TRAIN_PAUSED)
-        return FALSE;
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_live_spin), lr);
-    return unroll_train_worker_set_learning_rate(self->worker, lr);
+    ur_optimizer_config o;
+    unroll_train_worker_get_optimizer(self->worker, &o);
+    o.learning_rate = lr;
+    return unroll_training_view_apply_optimizer(self, &o, NULL);
 }
 
 /* --------------------------------------------------------------- actions */
@@ -830,11 +911,14 @@ static void stop_activated(GSimpleAction *a, GVariant *p, gpointer data)
     unroll_training_view_stop(data);
 }
 
-static void apply_lr_activated(GSimpleAction *a, GVariant *p, gpointer data)
+static void apply_optimizer_activated(GSimpleAction *a, GVariant *p, gpointer data)
 {
     UnrollTrainingView *self = data;
-    gtk_spin_button_update(GTK_SPIN_BUTTON(self->lr_live_spin));
-    unroll_training_view_apply_learning_rate(self, spin(self->lr_live_spin));
+    ur_optimizer_config o;
+    live_settings(self, &o);
+    g_autoptr(GError) error = NULL;
+    if (!unroll_training_view_apply_optimizer(self, &o, &error))
+        show_error(self, "The settings did not change", error->message);
 }
 
 typedef struct export_call {
@@ -901,7 +985,7 @@ static const GActionEntry actions[] = {
     {"train", train_activated, NULL, NULL, NULL, {0}},
     {"pause", pause_activated, NULL, NULL, NULL, {0}},
     {"stop", stop_activated, NULL, NULL, NULL, {0}},
-    {"apply-lr", apply_lr_activated, NULL, NULL, NULL, {0}},
+    {"apply-optimizer", apply_optimizer_activated, NULL, NULL, NULL, {0}},
     {"export", export_activated, "s", NULL, NULL, {0}},
 };
 
@@ -1293,20 +1377,69 @@ static GtkWidget *build_header(UnrollTrainingView *self)
     gtk_widget_add_css_class(self->stats_label, "numeric");
     gtk_widget_add_css_class(self->stats_label, "dim-label");
 
-    /* the learning rate while paused */
-    GtkAdjustment *adj = gtk_adjustment_new(0.001, 1e-6, 10, 1e-4, 1e-3, 0);
-    self->lr_live_spin = gtk_spin_button_new(adj, 1e-4, 6);
-    gtk_editable_set_width_chars(GTK_EDITABLE(self->lr_live_spin), 9);
-    GtkWidget *lr_label = gtk_label_new("Learning rate from the next step");
+    /* the optimizer's settings while paused */
+    self->live_title = gtk_label_new("Settings from the next step");
+    gtk_label_set_xalign(GTK_LABEL(self->live_title), 0);
+    gtk_widget_set_hexpand(self->live_title, TRUE);
+    gtk_widget_add_css_class(self->live_title, "heading");
     GtkWidget *apply = gtk_button_new_with_mnemonic("_Apply");
-    gtk_actionable_set_action_name(GTK_ACTIONABLE(apply), "training.apply-lr");
-    gtk_widget_set_tooltip_text(apply, "Change the learning rate (recorded with the run)");
-    GtkWidget *lr_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_actionable_set_action_name(GTK_ACTIONABLE(apply), "training.apply-optimizer");
+    gtk_widget_set_tooltip_text(apply, "Change the optimizer’s settings (recorded with the run)");
+    gtk_widget_set_valign(apply, GTK_ALIGN_CENTER);
+    GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+    gtk_box_append(GTK_BOX(head), gtk_image_new_from_icon_name("media-playback-pause-symbolic"));
+    gtk_box_append(GTK_BOX(head), self->live_title);
+    gtk_box_append(GTK_BOX(head), apply);
+    GtkWidget *fields = gtk_flow_box_new();
+    gtk_flow_box_set_selection_mode(GTK_FLOW_BOX(fields), GTK_SELECTION_NONE);
+    gtk_flow_box_set_max_children_per_line(GTK_FLOW_BOX(fields), 8);
+    gtk_flow_box_set_column_spacing(GTK_FLOW_BOX(fields), 18);
+    gtk_flow_box_set_row_spacing(GTK_FLOW_BOX(fields), 4);
+    static const struct {
+        const char *label;
+        double lower, upper, step;
+        int digits;
+    } live[LIVE_N] = {
+        [LIVE_LR] = {"Learning rate", 1e-6, 10, 1e-4, 6},
+        [LIVE_MOMENTUM] = {"Momentum", 0, 1, 0.01, 3},
+        [LIVE_NESTEROV] = {"Nesterov", 0, 0, 0, 0},
+        [LIVE_RHO] = {"ρ", 0, 1, 0.01, 3},
+        [LIVE_BETA1] = {"β₁", 0, 0.9999, 0.001, 4},
+        [LIVE_BETA2] = {"β₂", 0, 0.99999, 0.0001, 5},
+        [LIVE_DECAY] = {"Weight decay", 0, 1, 0.001, 4},
+        [LIVE_CLIP] = {"Clip norm", 0, 1000, 0.1, 2},
+    };
+    GtkWidget **widget[LIVE_N] = {
+        [LIVE_LR] = &self->lr_live_spin, [LIVE_MOMENTUM] = &self->momentum_live_spin,
+        [LIVE_NESTEROV] = &self->nesterov_live_switch, [LIVE_RHO] = &self->rho_live_spin,
+        [LIVE_BETA1] = &self->beta1_live_spin, [LIVE_BETA2] = &self->beta2_live_spin,
+        [LIVE_DECAY] = &self->decay_live_spin, [LIVE_CLIP] = &self->clip_live_spin,
+    };
+    for (int i = 0; i < LIVE_N; i++) {
+        GtkWidget *w;
+        if (i == LIVE_NESTEROV) {
+            w = gtk_switch_new();
+        } else {
+            w = gtk_spin_button_new_with_range(live[i].lower, live[i].upper, live[i].step);
+            gtk_spin_button_set_digits(GTK_SPIN_BUTTON(w), live[i].digits);
+            gtk_editable_set_width_chars(GTK_EDITABLE(w), live[i].digits + 3);
+        }
+        gtk_widget_set_valign(w, GTK_ALIGN_CENTER);
+        *widget[i] = w;
+        GtkWidget *label = gtk_label_new(live[i].label);
+        gtk_label_set_mnemonic_widget(GTK_LABEL(label), w);
+        gtk_widget_add_css_class(label, "dim-label");
+        GtkWidget *field = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+        gtk_box_append(GTK_BOX(field), label);
+        gtk_box_append(GTK_BOX(field), w);
+        gtk_flow_box_append(GTK_FLOW_BOX(fields), field);
+        self->live_field[i] = gtk_widget_get_parent(field); /* the flow box's child */
+        gtk_widget_set_focusable(self->live_field[i], FALSE);
+    }
+    GtkWidget *lr_box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
     gtk_widget_add_css_class(lr_box, "unroll-training-lr");
-    gtk_box_append(GTK_BOX(lr_box), gtk_image_new_from_icon_name("media-playback-pause-symbolic"));
-    gtk_box_append(GTK_BOX(lr_box), lr_label);
-    gtk_box_append(GTK_BOX(lr_box), self->lr_live_spin);
-    gtk_box_append(GTK_BOX(lr_box), apply);
+    gtk_box_append(GTK_BOX(lr_box), head);
+    gtk_box_append(GTK_BOX(lr_box), fields);
     self->lr_revealer = gtk_revealer_new();
     gtk_revealer_set_child(GTK_REVEALER(self->lr_revealer), lr_box);
 

@@ -1,6 +1,6 @@
 /* training-view.h — UnrollTrainingView, the Train page: the dataset (ui/
  * dataset-view.h), the training settings (remembered per model), Train,
- * Pause/Resume and Stop with a learning-rate change while paused, progress
+ * Pause/Resume and Stop with the optimizer's settings changed while paused, progress
  * (epoch, run, ETA, steps/s, samples/s), live charts (per-step loss, per-epoch
  * loss and metric with their validation twins) and errors. Training runs in
  * an UnrollTrainWorker on a snapshot of the open document's graph. */
@@ -23,7 +23,8 @@ G_DECLARE_FINAL_TYPE(UnrollTrainingView, unroll_training_view, UNROLL, TRAINING_
  *   "run-finished" (gint ur_run_status, const char *message, gint64 run_id)
  *       a run ended (the window shows a toast and refreshes the runs).
  * Actions (group "training" on the widget): training.train, training.pause
- * (pauses or resumes), training.stop, training.apply-lr, training.export
+ * (pauses or resumes), training.stop, training.apply-optimizer (the paused
+ * panel's settings), training.export
  * ("steps|png", "loss|svg", "metric|csv", ...: a file chooser, then the
  * chart's export). Enabled as the state allows. */
 
@@ -49,8 +50,12 @@ gboolean unroll_training_view_resume_run(UnrollTrainingView *self, gint64 run_id
 /* Pause when training, resume when paused; FALSE when neither. */
 gboolean unroll_training_view_toggle_pause(UnrollTrainingView *self);
 gboolean unroll_training_view_stop(UnrollTrainingView *self);
-/* While paused: the new learning rate, applied before the next step and
- * recorded as an "lr" event. */
+/* While paused: new settings of the run's optimizer (the paused panel shows
+ * them), applied before the next step and recorded with the run (an "lr"
+ * event for the learning rate alone, else "optimizer"). FALSE with error
+ * when not paused, for another optimizer or a value out of range. */
+gboolean unroll_training_view_apply_optimizer(UnrollTrainingView *self,
+                                              const ur_optimizer_config *o, GError **error);
 gboolean unroll_training_view_apply_learning_rate(UnrollTrainingView *self, double lr);
 
 /* The settings as JSON text (what is remembered per model): "dataset",

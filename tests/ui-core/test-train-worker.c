@@ -303,8 +303,9 @@ static void test_complete(const char *db)
     g_object_unref(w);
 }
 
-/* Pause, an lr change while paused, resume, pause again, stop; then resume
- * the cancelled run to its end. */
+/* Pause, an lr change while paused, resume, pause again, other optimizer
+ * settings (a new kind and values out of range refused), stop; resuming the
+ * cancelled run is refused. */
 static void test_pause_lr_stop(const char *db)
 {
     UnrollTrainWorker *w = unroll_train_worker_new();
@@ -350,6 +351,35 @@ static void test_pause_lr_stop(const char *db)
     CHECK(wait_state(&wt, n_before + 1, UNROLL_TRAIN_PAUSED), "paused again");
     guint before_stop = wt.batch_steps->len;
     CHECK(before_stop > held && before_stop < 640, "%u steps at the second pause", before_stop);
+    ur_optimizer_config o;
+    unroll_train_worker_get_optimizer(w, &o);
+    CHECK(o.kind == UR_OPT_ADAM && o.learning_rate == 0.005 && o.beta_1 == 0.9,
+          "the settings in effect: %s lr %g beta_1 %g", ur_optimizer_name(o.kind), o.learning_rate,
+          o.beta_1);
+    ur_optimizer_config sgd;
+    ur_optimizer_defaults("sgd", &sgd, NULL);
+    GError *err = NULL;
+    CHECK(!unroll_train_worker_set_optimizer(w, &sgd, &err) && err &&
+              strstr(err->message, "cannot change"),
+          "another optimizer: %s", err ? err->message : "accepted");
+    g_clear_error(&err);
+    ur_optimizer_config bad = o;
+    bad.beta_2 = 1.0;
+    CHECK(!unroll_train_worker_set_optimizer(w, &bad, &err) && err &&
+              strstr(err->message, "beta_2"),
+          "beta_2 = 1: %s", err ? err->message : "accepted");
+    g_clear_error(&err);
+    o.beta_1 = 0.5;
+    o.clipnorm = 1.0;
+    CHECK(unroll_train_worker_set_optimizer(w, &o, &err), "settings while paused: %s",
+          err ? err->message : "");
+    g_clear_error(&err);
+    pump(&wt, 100);
+    ur_optimizer_config now;
+    unroll_train_worker_get_optimizer(w, &now);
+    CHECK(now.beta_1 == 0.5 && now.clipnorm == 1.0 && now.learning_rate == 0.005,
+          "in effect after the change: beta_1 %g clipnorm %g", now.beta_1, now.clipnorm);
+    CHECK(wt.batch_steps->len == before_stop, "the settings change resumed training");
     CHECK(unroll_train_worker_stop(w), "stop while paused");
     CHECK(!unroll_train_worker_stop(w), "a second stop");
     CHECK(unroll_train_worker_get_state(w) == UNROLL_TRAIN_STOPPING, "stopping");
@@ -367,9 +397,9 @@ static void test_pause_lr_stop(const char *db)
     gint64 id = wt.run_id;
     store_run(db, id, &row, &events, &n_events, NULL, NULL);
     CHECK(row.status == UR_RUN_CANCELLED, "store status %s", ur_run_status_name(row.status));
-    const char *want[] = {"pause", "lr", "resume", "pause", "stop"};
-    CHECK(n_events == 5, "%d events", n_events);
-    for (int i = 0; i < n_events && i < 5; i++)
+    const char *want[] = {"pause", "lr", "resume", "pause", "optimizer", "stop"};
+    CHECK(n_events == 6, "%d events", n_events);
+    for (int i = 0; i < n_events && i < 6; i++)
         CHECK(strcmp(events[i].kind, want[i]) == 0, "event %d is %s, expected %s", i,
               events[i].kind, want[i]);
     if (n_events >= 2) {
@@ -382,6 +412,10 @@ static void test_pause_lr_stop(const char *db)
               "lr detail %s", events[1].detail ? events[1].detail : "(none)");
         ur_value_free(d);
     }
+    if (n_events >= 5)
+        CHECK(g_strcmp0(events[4].detail, "{\"from\":{\"beta_1\":0.9,\"clipnorm\":-1},"
+                                          "\"to\":{\"beta_1\":0.5,\"clipnorm\":1}}") == 0,
+              "optimizer detail %s", events[4].detail ? events[4].detail : "(none)");
     ur_run_events_free(events, n_events);
     ur_run_row_clear(&row);
 

@@ -325,8 +325,36 @@ static void test_npz(UnrollWindow *win)
     CHECK(unroll_training_view_get_blocker(view_of(win)) != NULL, "no training without data");
 }
 
+/* The first widget under root with a style class. */
+static GtkWidget *with_class(GtkWidget *root, const char *css_class)
+{
+    if (gtk_widget_has_css_class(root, css_class))
+        return root;
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        GtkWidget *w = with_class(c, css_class);
+        if (w)
+            return w;
+    }
+    return NULL;
+}
+
+/* The widget a label names (its mnemonic widget), searched under root. */
+static GtkWidget *labelled(GtkWidget *root, const char *text)
+{
+    if (GTK_IS_LABEL(root) && g_strcmp0(gtk_label_get_text(GTK_LABEL(root)), text) == 0 &&
+        gtk_label_get_mnemonic_widget(GTK_LABEL(root)))
+        return gtk_label_get_mnemonic_widget(GTK_LABEL(root));
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        GtkWidget *w = labelled(c, text);
+        if (w)
+            return w;
+    }
+    return NULL;
+}
+
 /* A synthetic run through the window's actions: series grow, pause holds,
- * a learning-rate change while paused, resume, stop; the store follows. */
+ * a learning-rate change while paused, then β₁ and the clip norm through
+ * the paused panel, resume, stop; the store follows. */
 static void test_train_pause_stop(UnrollWindow *win)
 {
     load_template(win, "forecaster.json");
@@ -366,6 +394,39 @@ static void test_train_pause_stop(UnrollWindow *win)
     unroll_train_progress p;
     unroll_train_worker_get_progress(worker_of(win), &p);
     CHECK(fabs(p.learning_rate - 0.0004) < 1e-12, "the new rate shows: %g", p.learning_rate);
+    /* the paused panel: Adam's fields, filled with the settings in effect;
+     * β₁ and the clip norm changed there and applied together */
+    GtkWidget *panel = with_class(GTK_WIDGET(view_of(win)), "unroll-training-lr");
+    CHECK(panel && gtk_widget_is_drawable(panel), "the paused panel shows");
+    GtkWidget *beta1 = panel ? labelled(panel, "β₁") : NULL;
+    GtkWidget *clip = panel ? labelled(panel, "Clip norm") : NULL;
+    GtkWidget *momentum = panel ? labelled(panel, "Momentum") : NULL;
+    GtkWidget *lr = panel ? labelled(panel, "Learning rate") : NULL;
+    CHECK(beta1 && clip && momentum && lr, "the paused panel's fields");
+    if (beta1 && clip && momentum && lr) {
+        CHECK(gtk_widget_is_drawable(beta1) && gtk_widget_is_drawable(clip) &&
+                  !gtk_widget_is_drawable(momentum),
+              "Adam's fields show, momentum does not");
+        CHECK(fabs(gtk_spin_button_get_value(GTK_SPIN_BUTTON(lr)) - 0.0004) < 1e-9 &&
+                  gtk_spin_button_get_value(GTK_SPIN_BUTTON(beta1)) == 0.9,
+              "the panel shows the settings in effect: lr %g beta_1 %g",
+              gtk_spin_button_get_value(GTK_SPIN_BUTTON(lr)),
+              gtk_spin_button_get_value(GTK_SPIN_BUTTON(beta1)));
+        gtk_spin_button_set_value(GTK_SPIN_BUTTON(beta1), 0.8);
+        gtk_spin_button_set_value(GTK_SPIN_BUTTON(clip), 2);
+        CHECK(gtk_widget_activate_action(GTK_WIDGET(view_of(win)), "training.apply-optimizer",
+                                         NULL),
+              "training.apply-optimizer");
+        pump(100);
+        ur_optimizer_config o;
+        unroll_train_worker_get_optimizer(worker_of(win), &o);
+        CHECK(o.beta_1 == 0.8 && o.clipnorm == 2 && fabs(o.learning_rate - 0.0004) < 1e-12 &&
+                  o.beta_2 == 0.999,
+              "in effect: beta_1 %g clipnorm %g lr %g beta_2 %g", o.beta_1, o.clipnorm,
+              o.learning_rate, o.beta_2);
+        CHECK(unroll_training_view_get_error(view_of(win)) == NULL, "an error: %s",
+              unroll_training_view_get_error(view_of(win)));
+    }
     screenshot(win, "training-paused");
 
     activate(win, "pause", NULL); /* resumes */
@@ -387,15 +448,18 @@ static void test_train_pause_stop(UnrollWindow *win)
     int n;
     store_run(id, &row, &events, &n);
     CHECK(row.status == UR_RUN_CANCELLED, "store status %s", ur_run_status_name(row.status));
-    const char *kinds[] = {"pause", "lr", "resume", "stop"};
-    CHECK(n == 4, "%d events", n);
-    for (int i = 0; i < n && i < 4; i++)
+    const char *kinds[] = {"pause", "lr", "optimizer", "resume", "stop"};
+    CHECK(n == 5, "%d events", n);
+    for (int i = 0; i < n && i < 5; i++)
         CHECK(g_strcmp0(events[i].kind, kinds[i]) == 0, "event %d: %s, expected %s", i,
               events[i].kind, kinds[i]);
-    if (n >= 2)
-        CHECK(events[1].detail && strstr(events[1].detail, "\"from\"") &&
-                  strstr(events[1].detail, "\"to\": 0.0004"),
+    if (n >= 3) {
+        CHECK(g_strcmp0(events[1].detail, "{\"from\":0.001,\"to\":0.0004}") == 0,
               "lr detail %s", events[1].detail ? events[1].detail : "(none)");
+        CHECK(g_strcmp0(events[2].detail, "{\"from\":{\"beta_1\":0.9,\"clipnorm\":-1},"
+                                          "\"to\":{\"beta_1\":0.8,\"clipnorm\":2}}") == 0,
+              "optimizer detail %s", events[2].detail ? events[2].detail : "(none)");
+    }
     ur_run_events_free(events, n);
     ur_run_row_clear(&row);
 
