@@ -693,6 +693,13 @@ static void import_clicked(UnrollDatasetView *self)
     gtk_native_dialog_show(GTK_NATIVE_DIALOG(chooser));
 }
 
+const gint64 *unroll_dataset_view_get_class_counts(UnrollDatasetView *self, int *n_classes)
+{
+    g_return_val_if_fail(UNROLL_IS_DATASET_VIEW(self), NULL);
+    *n_classes = self->ds ? self->n_classes : 0;
+    return *n_classes > 0 ? self->counts : NULL;
+}
+
 static void prev_clicked(UnrollDatasetView *self)
 {
     unroll_dataset_view_set_sample(self, self->sample - 1);

@@ -38,6 +38,10 @@ void unroll_dataset_view_set_graph(UnrollDatasetView *self, const ur_graph *g);
  * NULL) says why not, or what maps to what when it does. */
 gboolean unroll_dataset_view_get_fits(UnrollDatasetView *self, const char **explanation);
 
+/* The training samples per class the balance bars show (n_classes 0 and
+ * NULL when y is not class numbers). */
+const gint64 *unroll_dataset_view_get_class_counts(UnrollDatasetView *self, int *n_classes);
+
 /* The previewed sample (0-based, clamped to the training samples). */
 void unroll_dataset_view_set_sample(UnrollDatasetView *self, int index);
 int unroll_dataset_view_get_sample(UnrollDatasetView *self);

@@ -223,15 +223,17 @@ static void test_fit_check(UnrollWindow *win)
           "an unknown key is refused");
 }
 
-/* An .npz of n sequences (T, features) with class labels y. */
-static char *write_npz(const char *name, int64_t n, int64_t T, int64_t features, int max_class)
+/* An .npz of n sequences (T, features) with class labels y: i % (max_class
+ * + 1), or labels[i] when given. */
+static char *write_npz_labels(const char *name, int64_t n, int64_t T, int64_t features,
+                              int max_class, const int *labels)
 {
     int64_t xd[3] = {n, T, features}, yd[1] = {n};
     ur_array *x = ur_array_new(UR_F32, 3, xd, "x"), *y = ur_array_new(UR_I32, 1, yd, "y");
     for (int64_t i = 0; i < ur_tensor_numel(&x->t); i++)
         ur_tensor_f32(&x->t)[i] = (float)((i * 37) % 101) / 101.0f;
     for (int64_t i = 0; i < n; i++)
-        ur_tensor_i32(&y->t)[i] = (int32_t)(i % (max_class + 1));
+        ur_tensor_i32(&y->t)[i] = labels ? labels[i] : (int32_t)(i % (max_class + 1));
     char *path = g_build_filename(tmp_dir, name, NULL);
     const ur_tensor *arrays[] = {&x->t, &y->t};
     const char *names[] = {"x", "y"};
@@ -240,6 +242,148 @@ static char *write_npz(const char *name, int64_t n, int64_t T, int64_t features,
     ur_array_free(x);
     ur_array_free(y);
     return path;
+}
+
+static char *write_npz(const char *name, int64_t n, int64_t T, int64_t features, int max_class)
+{
+    return write_npz_labels(name, n, T, features, max_class, NULL);
+}
+
+/* The first widget under root of a type, or an AdwPreferencesRow titled
+ * title when title is given. */
+static GtkWidget *find_widget(GtkWidget *root, GType type, const char *title)
+{
+    if (G_TYPE_CHECK_INSTANCE_TYPE(root, type) &&
+        (!title || g_strcmp0(adw_preferences_row_get_title(ADW_PREFERENCES_ROW(root)), title) == 0))
+        return root;
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        GtkWidget *w = find_widget(c, type, title);
+        if (w)
+            return w;
+    }
+    return NULL;
+}
+
+static GtkWidget *with_tooltip(GtkWidget *root, const char *tip)
+{
+    if (g_strcmp0(gtk_widget_get_tooltip_text(root), tip) == 0)
+        return root;
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        GtkWidget *w = with_tooltip(c, tip);
+        if (w)
+            return w;
+    }
+    return NULL;
+}
+
+static gpointer find_toplevel(GType type)
+{
+    gpointer found = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        if (G_TYPE_CHECK_INSTANCE_TYPE(l->data, type) && gtk_widget_get_visible(l->data))
+            found = l->data;
+    g_list_free(tops);
+    return found;
+}
+
+static gboolean has_chooser(gpointer unused)
+{
+    return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+}
+
+static gboolean chooser_has_file(gpointer dialog)
+{
+    g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+    return f != NULL;
+}
+
+static gboolean loaded_spec(gpointer data)
+{
+    gpointer *args = data;
+    UnrollDatasetView *dv = args[0];
+    return !unroll_dataset_view_is_loading(dv) &&
+           g_strcmp0(unroll_dataset_view_get_spec(dv), args[1]) == 0;
+}
+
+/* The height in pixels of the bar-coloured run at column x, from the bottom
+ * of the image up (the balance bars are blue: blue well above red). */
+static int bar_height(cairo_surface_t *img, int x)
+{
+    int stride = cairo_image_surface_get_stride(img), h = cairo_image_surface_get_height(img);
+    const unsigned char *d = cairo_image_surface_get_data(img);
+    int top = -1, bottom = -1;
+    for (int y = 0; y < h; y++) {
+        uint32_t px = *(const uint32_t *)(d + y * stride + 4 * x);
+        int r = (px >> 16) & 0xff, b = px & 0xff;
+        if (b - r > 90) {
+            if (top < 0)
+                top = y;
+            bottom = y;
+        }
+    }
+    return top < 0 ? 0 : bottom - top + 1;
+}
+
+/* Import through the dataset's chooser (GTK's own dialog under Xvfb): an
+ * .npz with 20, 10, 5 and 5 samples of classes 0-3 loads, and the balance
+ * bars are drawn in those proportions. */
+static void test_import_and_balance(UnrollWindow *win)
+{
+    int labels[40];
+    for (int i = 0; i < 40; i++)
+        labels[i] = i < 20 ? 0 : i < 30 ? 1 : i < 35 ? 2 : 3;
+    g_autofree char *path = write_npz_labels("skewed.npz", 40, 12, 3, 3, labels);
+    UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
+    GtkWidget *import = with_tooltip(GTK_WIDGET(dv), "Import a NumPy .npz File");
+    CHECK(import != NULL, "the import button");
+    if (!import)
+        return;
+    g_signal_emit_by_name(import, "clicked");
+    if (!pump_until(has_chooser, NULL, 3000)) {
+        g_printerr("no GTK file chooser dialog (a portal?): the import dialog not driven\n");
+        return;
+    }
+    GtkWidget *dialog = find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG);
+    CHECK(g_strcmp0(gtk_window_get_title(GTK_WINDOW(dialog)), "Import a Dataset") == 0,
+          "the chooser: %s", gtk_window_get_title(GTK_WINDOW(dialog)));
+    g_autoptr(GFile) file = g_file_new_for_path(path);
+    CHECK(gtk_file_chooser_set_file(GTK_FILE_CHOOSER(dialog), file, NULL), "choose %s", path);
+    /* the folder loads first; then the file is selected */
+    CHECK(pump_until(chooser_has_file, dialog, 5000), "the chooser selects %s", path);
+    gtk_dialog_response(GTK_DIALOG(dialog), GTK_RESPONSE_ACCEPT);
+    gpointer args[2] = {dv, path};
+    CHECK(pump_until(loaded_spec, args, 20000), "the chosen file loads: spec %s",
+          unroll_dataset_view_get_spec(dv));
+    CHECK(unroll_dataset_view_get_dataset(dv) != NULL, "loaded: %s",
+          unroll_dataset_view_get_error(dv) ? unroll_dataset_view_get_error(dv) : "");
+    int n = 0;
+    const gint64 *counts = unroll_dataset_view_get_class_counts(dv, &n);
+    CHECK(n == 4 && counts && counts[0] == 20 && counts[1] == 10 && counts[2] == 5 &&
+              counts[3] == 5,
+          "class counts: %d classes", n);
+    GtkWidget *row = find_widget(GTK_WIDGET(dv), ADW_TYPE_ACTION_ROW, "Class balance");
+    CHECK(row && gtk_widget_is_drawable(row), "the class balance shows");
+    CHECK(row && g_strcmp0(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), "4 classes") == 0,
+          "balance subtitle: %s", row ? adw_action_row_get_subtitle(ADW_ACTION_ROW(row)) : "");
+    GtkWidget *area = row ? find_widget(row, GTK_TYPE_DRAWING_AREA, NULL) : NULL;
+    CHECK(area != NULL, "the balance bars");
+    if (!area || n != 4)
+        return;
+    pump(100);
+    wait_for_paint(area);
+    cairo_surface_t *img = render(area, "balance");
+    int width = cairo_image_surface_get_width(img);
+    int h[4];
+    for (int c = 0; c < 4; c++)
+        h[c] = bar_height(img, (int)((c + 0.5) * width / 4));
+    CHECK(h[0] > 20, "the tallest bar is %d px", h[0]);
+    for (int c = 1; c < 4; c++)
+        CHECK(abs(h[c] * 20 - h[0] * (int)counts[c]) <= 2 * 20,
+              "bar %d is %d px, the tallest %d: want %lld/20 of it", c, h[c], h[0],
+              (long long)counts[c]);
+    cairo_surface_destroy(img);
+    screenshot(gtk_widget_get_ancestor(GTK_WIDGET(dv), GTK_TYPE_SCROLLED_WINDOW), "dataset-npz");
 }
 
 /* A model without remembered settings gets the built-in dataset its input
@@ -666,6 +810,7 @@ int main(int argc, char **argv)
     test_fit_check(win);
     test_dataset_guess(win);
     test_npz(win);
+    test_import_and_balance(win);
     test_train_pause_stop(win);
     test_device_failure_and_open(win);
     test_mnist_screens(app, win);

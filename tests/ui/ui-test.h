@@ -68,6 +68,31 @@ static inline void wait_for_paint(GtkWidget *w)
     g_signal_handler_disconnect(clock, id);
 }
 
+/* w as drawn now, at its size; name says what in messages. The caller
+ * destroys the image. */
+static inline cairo_surface_t *render(GtkWidget *w, const char *name)
+{
+    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
+    GdkPaintable *paintable = gtk_widget_paintable_new(w);
+    GtkSnapshot *snapshot = gtk_snapshot_new();
+    gdk_paintable_snapshot(paintable, snapshot, width, height);
+    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
+    cairo_surface_t *surface =
+        cairo_image_surface_create(CAIRO_FORMAT_ARGB32, MAX(width, 1), MAX(height, 1));
+    cairo_t *cr = cairo_create(surface);
+    CHECK(node != NULL, "%s: the widget draws something", name);
+    if (node)
+        gsk_render_node_draw(node, cr);
+    CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "%s: drawing: %s", name,
+          cairo_status_to_string(cairo_status(cr)));
+    cairo_destroy(cr);
+    if (node)
+        gsk_render_node_unref(node);
+    g_object_unref(paintable);
+    cairo_surface_flush(surface);
+    return surface;
+}
+
 /* w as drawn now, written to $UNROLL_SCREENSHOT_DIR/<name>.png (nothing when
  * the variable is unset). The image is returned (NULL when not written) for
  * tests that look at its pixels; the caller destroys it. */
@@ -77,28 +102,13 @@ static inline cairo_surface_t *write_png(GtkWidget *w, const char *name)
     if (!dir || !*dir)
         return NULL;
     g_mkdir_with_parents(dir, 0755);
-    int width = gtk_widget_get_width(w), height = gtk_widget_get_height(w);
-    GdkPaintable *paintable = gtk_widget_paintable_new(w);
-    GtkSnapshot *snapshot = gtk_snapshot_new();
-    gdk_paintable_snapshot(paintable, snapshot, width, height);
-    GskRenderNode *node = gtk_snapshot_free_to_node(snapshot);
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
-    cairo_t *cr = cairo_create(surface);
-    CHECK(node != NULL, "%s: the widget draws something", name);
-    if (node)
-        gsk_render_node_draw(node, cr);
-    CHECK(cairo_status(cr) == CAIRO_STATUS_SUCCESS, "%s: drawing: %s", name,
-          cairo_status_to_string(cairo_status(cr)));
-    cairo_destroy(cr);
+    cairo_surface_t *surface = render(w, name);
     char *file = g_strdup_printf("%s.png", name);
     char *path = g_build_filename(dir, file, NULL);
     cairo_status_t st = cairo_surface_write_to_png(surface, path);
     CHECK(st == CAIRO_STATUS_SUCCESS, "writing %s: %s", path, cairo_status_to_string(st));
     g_free(file);
     g_free(path);
-    if (node)
-        gsk_render_node_unref(node);
-    g_object_unref(paintable);
     return surface;
 }
 
