@@ -37,6 +37,7 @@ struct ur_run {
     ur_ctx store_ctx;
     char device_note[600];     /* why "auto" stayed on the CPU */
     bool device_logged;        /* the "device" event is written */
+    bool stop_pauses;          /* a stop ends the run paused, not cancelled */
 };
 
 void ur_run_settings_defaults(ur_run_settings *rs)
@@ -757,6 +758,8 @@ static ur_status replay_optimizer_changes(ur_run *r, int64_t upto, ur_ctx *ctx)
     return st;
 }
 
+void ur_run_set_stop_pauses(ur_run *r, bool pauses) { r->stop_pauses = pauses; }
+
 /* Keeps the first store error; training stops at the next poll. */
 static void store_failed(ur_run *r, ur_status st, const ur_ctx *ctx)
 {
@@ -909,7 +912,8 @@ ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx)
     ur_ctx ectx = {0};
     ur_status fst = ur_store_flush(r->store, &ectx);
     ur_run_status end = st == UR_OK ? UR_RUN_COMPLETED
-                      : st == UR_ERR_CANCELLED ? UR_RUN_CANCELLED : UR_RUN_FAILED;
+                      : st == UR_ERR_CANCELLED ? (r->stop_pauses ? UR_RUN_PAUSED : UR_RUN_CANCELLED)
+                      : UR_RUN_FAILED;
     if (st == UR_ERR_CANCELLED)
         checkpoint(r, UR_CHECKPOINT_LAST, ur_trainer_epoch(r->trainer), NAN);
     if (st) {
@@ -918,6 +922,8 @@ ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx)
         ur_value_set(detail, "epoch", ur_value_new_number(ur_trainer_epoch(r->trainer)));
         if (st != UR_ERR_CANCELLED)
             ur_value_set(detail, "message", ur_value_new_string(ctx->message));
+        else if (r->stop_pauses)
+            ur_value_set(detail, "paused", ur_value_new_bool(true));
         char *json = ur_json_write(detail, -1);
         ur_store_event(r->store, r->id, st == UR_ERR_CANCELLED ? "stop" : "error",
                        ur_trainer_global_step(r->trainer), json, &ectx);

@@ -48,6 +48,12 @@ void ur_run_free(ur_run *r);
  * the run in the store as completed, cancelled or failed. The callbacks see
  * every step and epoch after it is recorded. */
 ur_status ur_run_train(ur_run *r, const ur_callbacks *cb, ur_ctx *ctx);
+/* Whether a stop (cb->should_stop) ends the run paused, to be resumed later
+ * (ur_run_resume; its LAST checkpoint is written and a "stop" event says
+ * {"paused": true}), rather than cancelled (the default: the run is over).
+ * The window sets it when it closes while a run trains. Call from the
+ * thread that trains (in should_stop) or before ur_run_train. */
+void ur_run_set_stop_pauses(ur_run *r, bool pauses);
 
 /* What a window's training controller does between steps, in the thread
  * that trains (inside a callback): the trainer, to change the learning rate

@@ -22,6 +22,7 @@ struct _UnrollTrainWorker {
     UnrollTrainState state;       /* as the training thread sees it */
     gboolean pause_requested;
     gboolean stop_requested;
+    gboolean stop_pauses;         /* the stop keeps the run for a later resume */
     ur_optimizer_config opt;      /* in effect (the fit's until the run is built) */
     ur_optimizer_config pending_opt;
     gboolean opt_pending;
@@ -257,8 +258,10 @@ static bool should_stop(void *user)
 {
     UnrollTrainWorker *self = user;
     g_mutex_lock(&self->lock);
-    gboolean stop = self->stop_requested;
+    gboolean stop = self->stop_requested, pauses = self->stop_pauses;
     g_mutex_unlock(&self->lock);
+    if (stop && self->run)
+        ur_run_set_stop_pauses(self->run, pauses);
     return stop;
 }
 
@@ -317,7 +320,9 @@ static gpointer train_thread(gpointer data)
 
     g_mutex_lock(&self->lock);
     self->finish_status = st == UR_OK ? UR_RUN_COMPLETED
-                        : st == UR_ERR_CANCELLED ? UR_RUN_CANCELLED : UR_RUN_FAILED;
+                        : st == UR_ERR_CANCELLED ? (self->stop_pauses && self->run_id > 0
+                                                        ? UR_RUN_PAUSED : UR_RUN_CANCELLED)
+                        : UR_RUN_FAILED;
     g_free(self->finish_message);
     self->finish_message = st == UR_OK ? NULL : g_strdup(ctx.message);
     self->run = NULL;
@@ -360,7 +365,7 @@ static gboolean begin(UnrollTrainWorker *self, const unroll_train_options *opts,
     self->thread_done = FALSE;
 
     g_mutex_lock(&self->lock);
-    self->pause_requested = self->stop_requested = FALSE;
+    self->pause_requested = self->stop_requested = self->stop_pauses = FALSE;
     self->opt_pending = FALSE;
     self->built = FALSE;
     self->run_id = 0;
@@ -468,7 +473,7 @@ gboolean unroll_train_worker_resume_training(UnrollTrainWorker *self)
     return ok;
 }
 
-gboolean unroll_train_worker_stop(UnrollTrainWorker *self)
+static gboolean stop(UnrollTrainWorker *self, gboolean pauses)
 {
     g_return_val_if_fail(UNROLL_IS_TRAIN_WORKER(self), FALSE);
     g_mutex_lock(&self->lock);
@@ -476,6 +481,7 @@ gboolean unroll_train_worker_stop(UnrollTrainWorker *self)
                   !self->stop_requested;
     if (ok) {
         self->stop_requested = TRUE;
+        self->stop_pauses = pauses;
         self->pause_requested = FALSE;
         g_cond_broadcast(&self->cond);
         set_state_locked(self, UNROLL_TRAIN_STOPPING);
@@ -533,6 +539,10 @@ gboolean unroll_train_worker_set_learning_rate(UnrollTrainWorker *self, double l
     c.learning_rate = lr;
     return unroll_train_worker_set_optimizer(self, &c, NULL);
 }
+
+gboolean unroll_train_worker_stop(UnrollTrainWorker *self) { return stop(self, FALSE); }
+
+gboolean unroll_train_worker_stop_to_resume(UnrollTrainWorker *self) { return stop(self, TRUE); }
 
 UnrollTrainState unroll_train_worker_get_state(UnrollTrainWorker *self)
 {

@@ -63,7 +63,7 @@ void unroll_train_options_defaults(unroll_train_options *o);
  *   "points"        (gpointer const unroll_train_point *, guint n)  new points,
  *                   each step's and epoch's exactly once, in order
  *   "state-changed" (gint UnrollTrainState)
- *   "finished"      (gint ur_run_status: COMPLETED, CANCELLED or FAILED,
+ *   "finished"      (gint ur_run_status: COMPLETED, CANCELLED, PAUSED or FAILED,
  *                    const char *message (NULL when completed), gint64 run id
  *                    (0 when nothing was recorded))
  * "finished" comes after the last points and progress; the state is then
@@ -88,6 +88,10 @@ gboolean unroll_train_worker_resume(UnrollTrainWorker *self, gint64 run_id,
 gboolean unroll_train_worker_pause(UnrollTrainWorker *self);
 gboolean unroll_train_worker_resume_training(UnrollTrainWorker *self);
 gboolean unroll_train_worker_stop(UnrollTrainWorker *self);
+/* A stop that keeps the run for later: it ends paused in the store (with
+ * its checkpoint) and "finished" says PAUSED; the runs view's Resume
+ * continues it. (A run that is not recorded just stops.) */
+gboolean unroll_train_worker_stop_to_resume(UnrollTrainWorker *self);
 /* New optimizer settings (of the run's optimizer, in range:
  * ur_optimizer_check), applied by the training thread before its next step
  * (at once while paused) and recorded with the run (ur_run_set_optimizer:

@@ -730,10 +730,11 @@ static void worker_finished(UnrollTrainingView *self, int status, const char *me
     if (status == UR_RUN_FAILED)
         show_error(self, "Training failed", message ? message : "unknown error");
     update_state(self);
-    if (status == UR_RUN_CANCELLED) {
-        gtk_label_set_text(GTK_LABEL(self->status_title), "Stopped");
+    if (status == UR_RUN_CANCELLED || status == UR_RUN_PAUSED) {
+        const char *title = status == UR_RUN_PAUSED ? "Kept for Later" : "Stopped";
+        gtk_label_set_text(GTK_LABEL(self->status_title), title);
         g_free(self->status_text);
-        self->status_text = g_strdup("Stopped");
+        self->status_text = g_strdup(title);
     }
     g_signal_emit(self, signals[SIG_RUN_FINISHED], 0, status, message, id);
 }

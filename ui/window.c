@@ -757,6 +757,8 @@ static void run_finished(UnrollWindow *self, int status, const char *message, gi
         text = g_strdup_printf("Run %lld finished", (long long)run_id);
     else if (status == UR_RUN_CANCELLED)
         text = g_strdup_printf("Run %lld stopped", (long long)run_id);
+    else if (status == UR_RUN_PAUSED)
+        text = g_strdup_printf("Run %lld kept: resume it from the Runs page", (long long)run_id);
     else
         text = g_strdup_printf("Training failed: %s", message ? message : "unknown error");
     show_toast(self, text);
@@ -1240,19 +1242,22 @@ static void stop_response(AdwMessageDialog *dialog, const char *response, gpoint
 {
     UnrollWindow *self = UNROLL_WINDOW(gtk_window_get_transient_for(GTK_WINDOW(dialog)));
     g_signal_handlers_disconnect_by_func(dialog, stop_response, user_data);
-    if (g_strcmp0(response, "stop") != 0)
+    if (g_strcmp0(response, "keep") != 0 && g_strcmp0(response, "stop") != 0)
         return;
     UnrollTrainWorker *w = unroll_training_view_get_worker(training_of(self));
     /* the window closes when "finished" arrives (run_finished) */
     self->stopping_to_close = TRUE;
-    if (!unroll_train_worker_stop(w) && !unroll_train_worker_is_busy(w)) {
+    gboolean keep = g_strcmp0(response, "keep") == 0;
+    if (!(keep ? unroll_train_worker_stop_to_resume(w) : unroll_train_worker_stop(w)) &&
+        !unroll_train_worker_is_busy(w)) {
         self->stopping_to_close = FALSE;
         gtk_window_close(GTK_WINDOW(self));
     }
 }
 
-/* Closing while a run trains: ask to stop it first (the run then ends
- * cancelled and stays resumable). */
+/* Closing while a run trains: ask first. Pause and Close keeps the run for
+ * later (it ends paused with its checkpoint; the Runs page resumes it);
+ * Stop and Close ends it cancelled. */
 static gboolean ask_stop_training(UnrollWindow *self)
 {
     UnrollTrainWorker *w = unroll_training_view_get_worker(training_of(self));
@@ -1262,12 +1267,16 @@ static gboolean ask_stop_training(UnrollWindow *self)
         return TRUE;
     gint64 id = unroll_train_worker_get_run_id(w);
     g_autofree char *body = id > 0
-        ? g_strdup_printf("Run %lld is still training. Stopping it keeps what it has learned so far; "
-                          "it can be resumed later from the Runs page.", (long long)id)
+        ? g_strdup_printf("Run %lld is still training. Pausing keeps it, with what it has learned "
+                          "so far, to be resumed later from the Runs page; stopping ends it.",
+                          (long long)id)
         : g_strdup("A run is still starting. Stop it before closing the window.");
     GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), "Stop Training?", body);
     AdwMessageDialog *d = ADW_MESSAGE_DIALOG(dialog);
-    adw_message_dialog_add_responses(d, "cancel", "_Keep Training", "stop", "_Stop and Close", NULL);
+    adw_message_dialog_add_responses(d, "cancel", "_Keep Training", NULL);
+    if (id > 0)
+        adw_message_dialog_add_responses(d, "keep", "_Pause and Close", NULL);
+    adw_message_dialog_add_responses(d, "stop", "_Stop and Close", NULL);
     adw_message_dialog_set_response_appearance(d, "stop", ADW_RESPONSE_DESTRUCTIVE);
     adw_message_dialog_set_default_response(d, "cancel");
     adw_message_dialog_set_close_response(d, "cancel");

@@ -95,6 +95,13 @@ static gboolean is_done(gpointer win)
     return s == UNROLL_TRAIN_FINISHED || s == UNROLL_TRAIN_FAILED;
 }
 
+static gboolean is_training(gpointer win)
+{
+    unroll_train_progress p;
+    unroll_train_worker_get_progress(worker_of(win), &p);
+    return unroll_train_worker_get_state(worker_of(win)) == UNROLL_TRAIN_RUNNING && p.steps > 0;
+}
+
 static gboolean worker_done(gpointer worker)
 {
     return !unroll_train_worker_is_busy(worker);
@@ -731,7 +738,8 @@ static void test_mnist_screens(UnrollApplication *app, UnrollWindow *win)
     }
     pump(100);
 
-    /* closing while a long run trains asks first; Stop and Close ends the run */
+    /* closing while a long run trains asks first; Pause and Close keeps the
+     * run (paused in the store), and a new window's Runs page resumes it */
     load_template(win, "forecaster.json");
     settings(win, "{\"dataset\": \"synthetic:sine?n=2048&timesteps=20\", \"epochs\": 500}");
     activate(win, "train", NULL);
@@ -746,8 +754,10 @@ static void test_mnist_screens(UnrollApplication *app, UnrollWindow *win)
     CHECK(unroll_train_worker_is_busy(worker), "still training while asked");
     CHECK(gtk_application_get_windows(GTK_APPLICATION(app)) != NULL, "the window waits");
     AdwMessageDialog *d = find_dialog(GTK_WINDOW(win));
+    CHECK(d && adw_message_dialog_has_response(d, "keep") && adw_message_dialog_has_response(d, "stop"),
+          "the question offers Pause and Close and Stop and Close");
     if (d) {
-        adw_message_dialog_response(d, "stop");
+        adw_message_dialog_response(d, "keep");
         gtk_window_destroy(GTK_WINDOW(d));
     }
     CHECK(pump_until(worker_done, worker, 60000), "the run stops");
@@ -759,9 +769,37 @@ static void test_mnist_screens(UnrollApplication *app, UnrollWindow *win)
     ur_run_event *events;
     int n;
     store_run(id, &row, &events, &n);
-    CHECK(row.status == UR_RUN_CANCELLED, "closed mid-run: %s", ur_run_status_name(row.status));
+    CHECK(row.status == UR_RUN_PAUSED, "closed mid-run: %s", ur_run_status_name(row.status));
+    CHECK(n > 0 && g_strcmp0(events[n - 1].kind, "stop") == 0 && events[n - 1].detail &&
+              strstr(events[n - 1].detail, "\"paused\":true"),
+          "the last event: %s %s", n > 0 ? events[n - 1].kind : "(none)",
+          n > 0 && events[n - 1].detail ? events[n - 1].detail : "");
+    int64_t kept_step = n > 0 ? events[n - 1].step : 0;
     ur_run_events_free(events, n);
     ur_run_row_clear(&row);
+
+    UnrollWindow *again = unroll_window_new(app);
+    gtk_window_set_default_size(GTK_WINDOW(again), 1400, 900);
+    gtk_window_present(GTK_WINDOW(again));
+    CHECK(pump_until(is_mapped, again, 5000), "a new window maps");
+    activate(again, "view", g_variant_new_string("runs"));
+    pump(300);
+    UnrollRunsView *runs = UNROLL_RUNS_VIEW(unroll_window_get_runs_view(again));
+    CHECK(g_strcmp0(unroll_runs_view_get_status(runs, id), "paused") == 0, "the kept run shows %s",
+          unroll_runs_view_get_status(runs, id));
+    CHECK(unroll_runs_view_select_ids(runs, &id, 1) == 1, "select the kept run");
+    gtk_widget_activate_action(GTK_WIDGET(runs), "runs.resume", NULL);
+    CHECK(pump_until(is_training, again, 30000), "the kept run trains again");
+    unroll_train_progress p;
+    unroll_train_worker_get_progress(worker_of(again), &p);
+    CHECK(unroll_train_worker_get_run_id(worker_of(again)) == id && p.global_step >= kept_step,
+          "run %lld resumed at step %lld (kept at %lld)",
+          (long long)unroll_train_worker_get_run_id(worker_of(again)), (long long)p.global_step,
+          (long long)kept_step);
+    activate(again, "stop", NULL);
+    CHECK(pump_until(is_done, again, 60000), "the resumed run stops");
+    gtk_window_destroy(GTK_WINDOW(again));
+    pump(100);
 }
 
 int main(int argc, char **argv)
