@@ -8,7 +8,9 @@
  * BatchNormalization with adam whose full batches must replay as a CUDA
  * graph; every step's loss reaches on_step in order and matches the CPU's.
  * A diverging run stops at the CPU's step with its last good weights; a
- * recorded run keeps its device and each layer's path.
+ * recorded run keeps its device and each layer's path. The optimizer's
+ * settings changed mid-run (SGD's momentum switched on: a new slot, the
+ * captured step rebuilt) follow the CPU too.
  * Exits 77 where no GPU is usable. */
 #include "datasets.h"
 #include "gradcheck.h"
@@ -178,6 +180,86 @@ static void check_graph(const char *what, const char *json, const char *data,
                 break;
             }
     }
+    ur_dataset_free(ds);
+}
+
+/* Training stopped after `at` steps, the optimizer's settings changed to
+ * `later` (ur_trainer_set_optimizer) and trained to the end; the curve
+ * holds both parts. should_stop is asked before every step on both
+ * devices, so the change lands on the same step. */
+typedef struct stopper {
+    curve c;                  /* first: the curve callbacks take the stopper */
+    int calls, at;
+} stopper;
+
+static bool stop_at(void *user)
+{
+    stopper *s = user;
+    return ++s->calls > s->at;
+}
+
+static int train_changed(const char *json, ur_dataset *ds, const ur_fit_config *cfg,
+                         const ur_optimizer_config *later, int at, const char *device, curve *c)
+{
+    ur_model *m = gc_model_from_json(json, 5);
+    if (!m)
+        return 1;
+    ur_ctx ctx = {0};
+    int rc = 1;
+    stopper s = {.at = at};
+    s.c.order_ok = true;
+    ur_callbacks cb = {.user = &s, .on_epoch = on_epoch, .on_step = on_step, .should_stop = stop_at};
+    ur_trainer *t = NULL;
+    if (ur_model_use_device(m, device, true, NULL, 0, &ctx) ||
+        !(t = ur_trainer_new(m, cfg, &ds->train, &ds->val, &ctx))) {
+        printf("FAIL: %s: %s\n", device, ctx.message);
+    } else if (ur_trainer_run(t, &cb, &ctx) != UR_ERR_CANCELLED || s.c.n_steps != at) {
+        printf("FAIL: %s: no stop after %d steps (%d): %s\n", device, at, s.c.n_steps,
+               ctx.message);
+    } else if (ur_trainer_set_optimizer(t, later, &ctx)) {
+        printf("FAIL: %s: changing the optimizer: %s\n", device, ctx.message);
+    } else {
+        s.at = 1 << 30;
+        if (ur_trainer_run(t, &cb, &ctx))
+            printf("FAIL: %s: after the change: %s\n", device, ctx.message);
+        else
+            rc = 0;
+    }
+    *c = s.c;
+    ur_trainer_free(t);
+    ur_model_free(m);
+    return rc;
+}
+
+static void check_optimizer_change(void)
+{
+    ur_ctx ctx = {0};
+    ur_dataset *ds = ur_dataset_synthetic("synthetic:adding?n=640&timesteps=12&val=0.1", 3, &ctx);
+    if (!ds) {
+        printf("FAIL: optimizer change: %s\n", ctx.message);
+        failures++;
+        return;
+    }
+    const char *json = gc_json("{'layers': [{'class': 'Input', 'shape': [null, 2]},"
+                               "{'class': 'LSTM', 'units': 16}, {'class': 'Dense', 'units': 1}]}");
+    ur_fit_config cfg;
+    ur_fit_config_defaults(&cfg);
+    cfg.loss.kind = UR_LOSS_MSE;
+    ur_optimizer_defaults("sgd", &cfg.optimizer, NULL);
+    cfg.optimizer.learning_rate = 0.05;
+    cfg.epochs = 3;
+    cfg.batch_size = 32;
+    cfg.seed = 6;
+    ur_optimizer_config later = cfg.optimizer;
+    later.momentum = 0.9;
+    later.learning_rate = 0.02;
+    later.clipnorm = 1.0;
+    curve cpu, gpu;
+    if (train_changed(json, ds, &cfg, &later, 25, "cpu", &cpu) ||
+        train_changed(json, ds, &cfg, &later, 25, "cuda", &gpu))
+        failures++;
+    else
+        compare("SGD, momentum and clipnorm from step 26", &cpu, &gpu, 1e-3);
     ur_dataset_free(ds);
 }
 
@@ -378,5 +460,6 @@ int main(void)
 
     check_divergence();
     check_run_records_device();
+    check_optimizer_change();
     return gpu_test_done(failures, "GPU training follows the CPU");
 }
