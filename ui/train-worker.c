@@ -421,6 +421,9 @@ gboolean unroll_train_worker_start(UnrollTrainWorker *self, const ur_graph *g,
     g_free(self->data_spec);
     self->data_spec = g_strdup(data_spec);
     self->fit = *fit;
+    g_mutex_lock(&self->lock);
+    self->opt = fit->optimizer; /* until the run is built */
+    g_mutex_unlock(&self->lock);
     self->resume_id = 0;
     if (!begin(self, opts, error)) {
         ur_graph_free(self->graph);
