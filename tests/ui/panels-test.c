@@ -36,18 +36,6 @@ static void screenshots(GtkWidget *win, const char *name)
     pump(50);
 }
 
-static GtkWidget *find_descendant(GtkWidget *w, GType type)
-{
-    if (G_TYPE_CHECK_INSTANCE_TYPE(w, type))
-        return w;
-    for (GtkWidget *c = gtk_widget_get_first_child(w); c; c = gtk_widget_get_next_sibling(c)) {
-        GtkWidget *found = find_descendant(c, type);
-        if (found)
-            return found;
-    }
-    return NULL;
-}
-
 static char *example_path(const char *name)
 {
     const char *datadir = g_getenv("UNROLL_DATADIR");
@@ -136,11 +124,11 @@ static void on_activated(UnrollPalette *p, const char *class_name, GPtrArray *go
 
 static GtkListBoxRow *palette_row(UnrollPalette *p, const char *class_name)
 {
-    GtkWidget *list = find_descendant(GTK_WIDGET(p), GTK_TYPE_LIST_BOX);
+    GtkWidget *list = find_type(GTK_WIDGET(p), GTK_TYPE_LIST_BOX);
     for (GtkWidget *c = gtk_widget_get_first_child(list); c; c = gtk_widget_get_next_sibling(c)) {
         if (!GTK_IS_LIST_BOX_ROW(c))
             continue;
-        GtkWidget *label = find_descendant(c, GTK_TYPE_LABEL);
+        GtkWidget *label = find_type(c, GTK_TYPE_LABEL);
         if (label && g_strcmp0(gtk_label_get_text(GTK_LABEL(label)), class_name) == 0)
             return GTK_LIST_BOX_ROW(c);
     }
@@ -179,14 +167,14 @@ static void test_palette(void)
         g_free(icon);
     }
     /* rows in group order: every group's rows together */
-    GtkWidget *list = find_descendant(GTK_WIDGET(p), GTK_TYPE_LIST_BOX);
+    GtkWidget *list = find_type(GTK_WIDGET(p), GTK_TYPE_LIST_BOX);
     GPtrArray *groups_seen = g_ptr_array_new();
     const char *prev = NULL;
     int headers = 0;
     for (GtkWidget *c = gtk_widget_get_first_child(list); c; c = gtk_widget_get_next_sibling(c)) {
         if (!GTK_IS_LIST_BOX_ROW(c))
             continue;
-        GtkWidget *label = find_descendant(c, GTK_TYPE_LABEL);
+        GtkWidget *label = find_type(c, GTK_TYPE_LABEL);
         const char *group =
             ur_layer_class_group(ur_layer_class_find(gtk_label_get_text(GTK_LABEL(label))));
         if (g_strcmp0(group, prev) != 0) {
@@ -221,7 +209,7 @@ static void test_palette(void)
     CHECK(!unroll_palette_is_visible(p, "Dense"), "Dense matches 'recurrent layer'");
     unroll_palette_set_filter(p, "zzzz");
     CHECK(unroll_palette_count_visible(p) == 0, "zzzz: %d", unroll_palette_count_visible(p));
-    GtkWidget *stack = find_descendant(GTK_WIDGET(p), GTK_TYPE_STACK);
+    GtkWidget *stack = find_type(GTK_WIDGET(p), GTK_TYPE_STACK);
     CHECK(strcmp(gtk_stack_get_visible_child_name(GTK_STACK(stack)), "empty") == 0,
           "no 'No layers match' page");
     pump(50);

@@ -126,17 +126,39 @@ static void store_run(gint64 id, ur_run_row *row, ur_run_event **events, int *n_
 
 static AdwMessageDialog *find_dialog(GtkWindow *win)
 {
-    AdwMessageDialog *found = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (ADW_IS_MESSAGE_DIALOG(l->data) && gtk_widget_get_visible(l->data) &&
-            gtk_window_get_transient_for(l->data) == win)
-            found = l->data;
-    g_list_free(tops);
-    return found;
+    return find_toplevel(ADW_TYPE_MESSAGE_DIALOG, win);
 }
 
 static gboolean has_dialog(gpointer win) { return find_dialog(win) != NULL; }
+
+static gboolean has_class(GtkWidget *w, gconstpointer css_class)
+{
+    return gtk_widget_has_css_class(w, css_class);
+}
+
+static gboolean has_tooltip(GtkWidget *w, gconstpointer tip)
+{
+    return g_strcmp0(gtk_widget_get_tooltip_text(w), tip) == 0;
+}
+
+static gboolean is_row_titled(GtkWidget *w, gconstpointer title)
+{
+    return ADW_IS_PREFERENCES_ROW(w) &&
+           g_strcmp0(adw_preferences_row_get_title(ADW_PREFERENCES_ROW(w)), title) == 0;
+}
+
+static gboolean is_label_for(GtkWidget *w, gconstpointer text)
+{
+    return GTK_IS_LABEL(w) && g_strcmp0(gtk_label_get_text(GTK_LABEL(w)), text) == 0 &&
+           gtk_label_get_mnemonic_widget(GTK_LABEL(w));
+}
+
+/* The widget a label names (its mnemonic widget), searched under root. */
+static GtkWidget *labelled(GtkWidget *root, const char *text)
+{
+    GtkWidget *label = find_under(root, is_label_for, text);
+    return label ? gtk_label_get_mnemonic_widget(GTK_LABEL(label)) : NULL;
+}
 
 /* ------------------------------------------------------------- the tests */
 
@@ -256,47 +278,9 @@ static char *write_npz(const char *name, int64_t n, int64_t T, int64_t features,
     return write_npz_labels(name, n, T, features, max_class, NULL);
 }
 
-/* The first widget under root of a type, or an AdwPreferencesRow titled
- * title when title is given. */
-static GtkWidget *find_widget(GtkWidget *root, GType type, const char *title)
-{
-    if (G_TYPE_CHECK_INSTANCE_TYPE(root, type) &&
-        (!title || g_strcmp0(adw_preferences_row_get_title(ADW_PREFERENCES_ROW(root)), title) == 0))
-        return root;
-    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-        GtkWidget *w = find_widget(c, type, title);
-        if (w)
-            return w;
-    }
-    return NULL;
-}
-
-static GtkWidget *with_tooltip(GtkWidget *root, const char *tip)
-{
-    if (g_strcmp0(gtk_widget_get_tooltip_text(root), tip) == 0)
-        return root;
-    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-        GtkWidget *w = with_tooltip(c, tip);
-        if (w)
-            return w;
-    }
-    return NULL;
-}
-
-static gpointer find_toplevel(GType type)
-{
-    gpointer found = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (G_TYPE_CHECK_INSTANCE_TYPE(l->data, type) && gtk_widget_get_visible(l->data))
-            found = l->data;
-    g_list_free(tops);
-    return found;
-}
-
 static gboolean has_chooser(gpointer unused)
 {
-    return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG) != NULL;
+    return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG, NULL) != NULL;
 }
 
 static gboolean chooser_has_file(gpointer dialog)
@@ -342,7 +326,7 @@ static void test_import_and_balance(UnrollWindow *win)
         labels[i] = i < 20 ? 0 : i < 30 ? 1 : i < 35 ? 2 : 3;
     g_autofree char *path = write_npz_labels("skewed.npz", 40, 12, 3, 3, labels);
     UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
-    GtkWidget *import = with_tooltip(GTK_WIDGET(dv), "Import a NumPy .npz File");
+    GtkWidget *import = find_under(GTK_WIDGET(dv), has_tooltip, "Import a NumPy .npz File");
     CHECK(import != NULL, "the import button");
     if (!import)
         return;
@@ -351,7 +335,7 @@ static void test_import_and_balance(UnrollWindow *win)
         g_printerr("no GTK file chooser dialog (a portal?): the import dialog not driven\n");
         return;
     }
-    GtkWidget *dialog = find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG);
+    GtkWidget *dialog = find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG, NULL);
     CHECK(g_strcmp0(gtk_window_get_title(GTK_WINDOW(dialog)), "Import a Dataset") == 0,
           "the chooser: %s", gtk_window_get_title(GTK_WINDOW(dialog)));
     g_autoptr(GFile) file = g_file_new_for_path(path);
@@ -369,11 +353,11 @@ static void test_import_and_balance(UnrollWindow *win)
     CHECK(n == 4 && counts && counts[0] == 20 && counts[1] == 10 && counts[2] == 5 &&
               counts[3] == 5,
           "class counts: %d classes", n);
-    GtkWidget *row = find_widget(GTK_WIDGET(dv), ADW_TYPE_ACTION_ROW, "Class balance");
+    GtkWidget *row = find_under(GTK_WIDGET(dv), is_row_titled, "Class balance");
     CHECK(row && gtk_widget_is_drawable(row), "the class balance shows");
     CHECK(row && g_strcmp0(adw_action_row_get_subtitle(ADW_ACTION_ROW(row)), "4 classes") == 0,
           "balance subtitle: %s", row ? adw_action_row_get_subtitle(ADW_ACTION_ROW(row)) : "");
-    GtkWidget *area = row ? find_widget(row, GTK_TYPE_DRAWING_AREA, NULL) : NULL;
+    GtkWidget *area = row ? find_type(row, GTK_TYPE_DRAWING_AREA) : NULL;
     CHECK(area != NULL, "the balance bars");
     if (!area || n != 4)
         return;
@@ -476,33 +460,6 @@ static void test_npz(UnrollWindow *win)
     CHECK(unroll_training_view_get_blocker(view_of(win)) != NULL, "no training without data");
 }
 
-/* The first widget under root with a style class. */
-static GtkWidget *with_class(GtkWidget *root, const char *css_class)
-{
-    if (gtk_widget_has_css_class(root, css_class))
-        return root;
-    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-        GtkWidget *w = with_class(c, css_class);
-        if (w)
-            return w;
-    }
-    return NULL;
-}
-
-/* The widget a label names (its mnemonic widget), searched under root. */
-static GtkWidget *labelled(GtkWidget *root, const char *text)
-{
-    if (GTK_IS_LABEL(root) && g_strcmp0(gtk_label_get_text(GTK_LABEL(root)), text) == 0 &&
-        gtk_label_get_mnemonic_widget(GTK_LABEL(root)))
-        return gtk_label_get_mnemonic_widget(GTK_LABEL(root));
-    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
-        GtkWidget *w = labelled(c, text);
-        if (w)
-            return w;
-    }
-    return NULL;
-}
-
 /* A synthetic run through the window's actions: series grow, pause holds,
  * a learning-rate change while paused, then β₁ and the clip norm through
  * the paused panel, resume, stop; the store follows. */
@@ -547,7 +504,7 @@ static void test_train_pause_stop(UnrollWindow *win)
     CHECK(fabs(p.learning_rate - 0.0004) < 1e-12, "the new rate shows: %g", p.learning_rate);
     /* the paused panel: Adam's fields, filled with the settings in effect;
      * β₁ and the clip norm changed there and applied together */
-    GtkWidget *panel = with_class(GTK_WIDGET(view_of(win)), "unroll-training-lr");
+    GtkWidget *panel = find_under(GTK_WIDGET(view_of(win)), has_class, "unroll-training-lr");
     CHECK(panel && gtk_widget_is_drawable(panel), "the paused panel shows");
     GtkWidget *beta1 = panel ? labelled(panel, "β₁") : NULL;
     GtkWidget *clip = panel ? labelled(panel, "Clip norm") : NULL;

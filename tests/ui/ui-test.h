@@ -112,6 +112,47 @@ static inline cairo_surface_t *write_png(GtkWidget *w, const char *name)
     return surface;
 }
 
+/* The first widget under root (root itself first, then depth first) that
+ * match accepts. */
+typedef gboolean (*ui_test_match)(GtkWidget *w, gconstpointer data);
+
+static inline GtkWidget *find_under(GtkWidget *root, ui_test_match match, gconstpointer data)
+{
+    if (match(root, data))
+        return root;
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        GtkWidget *found = find_under(c, match, data);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+static inline gboolean ui_test_is_type(GtkWidget *w, gconstpointer type)
+{
+    return G_TYPE_CHECK_INSTANCE_TYPE(w, (GType)GPOINTER_TO_SIZE(type));
+}
+
+/* The first widget of a type under root. */
+static inline GtkWidget *find_type(GtkWidget *root, GType type)
+{
+    return find_under(root, ui_test_is_type, GSIZE_TO_POINTER(type));
+}
+
+/* The last visible toplevel of type `type` (dialogs, choosers, About),
+ * transient for parent when parent is not NULL. */
+static inline gpointer find_toplevel(GType type, GtkWindow *parent)
+{
+    gpointer found = NULL;
+    GList *tops = gtk_window_list_toplevels();
+    for (GList *l = tops; l; l = l->next)
+        if (G_TYPE_CHECK_INSTANCE_TYPE(l->data, type) && gtk_widget_get_visible(l->data) &&
+            (!parent || gtk_window_get_transient_for(l->data) == parent))
+            found = l->data;
+    g_list_free(tops);
+    return found;
+}
+
 /* A window holding widget at the given size, shown. */
 static inline GtkWidget *show_in_window(GtkWidget *widget, int width, int height)
 {

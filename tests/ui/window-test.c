@@ -29,14 +29,7 @@ static gboolean is_mapped(gpointer w) { return gtk_widget_get_mapped(GTK_WIDGET(
 /* The AdwMessageDialog on show over win, or NULL. */
 static AdwMessageDialog *find_dialog(UnrollWindow *win)
 {
-    AdwMessageDialog *found = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (ADW_IS_MESSAGE_DIALOG(l->data) && gtk_widget_get_visible(l->data) &&
-            gtk_window_get_transient_for(l->data) == GTK_WINDOW(win))
-            found = l->data;
-    g_list_free(tops);
-    return found;
+    return find_toplevel(ADW_TYPE_MESSAGE_DIALOG, GTK_WINDOW(win));
 }
 
 static gboolean has_dialog(gpointer win) { return find_dialog(win) != NULL; }
@@ -494,19 +487,7 @@ static char *test_save_and_reopen(UnrollApplication *app, UnrollWindow *win)
 
 static gboolean is_file(gpointer path) { return g_file_test(path, G_FILE_TEST_IS_REGULAR); }
 
-/* The last visible toplevel of type `type` (dialogs, choosers, About). */
-static gpointer find_toplevel(GType type)
-{
-    gpointer found = NULL;
-    GList *tops = gtk_window_list_toplevels();
-    for (GList *l = tops; l; l = l->next)
-        if (G_TYPE_CHECK_INSTANCE_TYPE(l->data, type) && gtk_widget_get_visible(l->data))
-            found = l->data;
-    g_list_free(tops);
-    return found;
-}
-
-static GtkDialog *find_chooser(void) { return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG); }
+static GtkDialog *find_chooser(void) { return find_toplevel(GTK_TYPE_FILE_CHOOSER_DIALOG, NULL); }
 static gboolean has_chooser(gpointer unused) { return find_chooser() != NULL; }
 
 /* Save As through the file chooser: GtkFileChooserNative shows GTK's own
@@ -677,7 +658,7 @@ static void test_shortcuts(UnrollApplication *app, UnrollWindow *win)
 
     g_action_group_activate_action(G_ACTION_GROUP(app), "about", NULL);
     pump(200);
-    AdwAboutWindow *about = find_toplevel(ADW_TYPE_ABOUT_WINDOW);
+    AdwAboutWindow *about = find_toplevel(ADW_TYPE_ABOUT_WINDOW, NULL);
     CHECK(about != NULL, "app.about shows an AdwAboutWindow");
     if (about) {
         CHECK(g_strcmp0(adw_about_window_get_version(about), UNROLL_VERSION) == 0,
