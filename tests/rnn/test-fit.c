@@ -107,15 +107,22 @@ static bool change_stop(void *user)
     return c->steps >= 30 || (c->between && c->steps == c->at);
 }
 
+/* The adding model's trainer with mse and plain SGD; *m is its model. */
+static ur_trainer *sgd_trainer(ur_dataset *ds, ur_model **m, ur_fit_config *fc, ur_ctx *ctx)
+{
+    *m = gc_model_from_json(gc_json("%s", adding_model), 4);
+    ur_fit_config_defaults(fc);
+    ur_loss_parse("mse", &fc->loss, ctx);
+    ur_optimizer_defaults("sgd", &fc->optimizer, ctx);
+    return ur_trainer_new(*m, fc, &ds->train, NULL, ctx);
+}
+
 static double train_changed(ur_dataset *ds, int at, bool between)
 {
     ur_ctx ctx = {0};
-    ur_model *m = gc_model_from_json(gc_json("%s", adding_model), 4);
+    ur_model *m;
     ur_fit_config fc;
-    ur_fit_config_defaults(&fc);
-    ur_loss_parse("mse", &fc.loss, &ctx);
-    ur_optimizer_defaults("sgd", &fc.optimizer, &ctx);
-    ur_trainer *tr = ur_trainer_new(m, &fc, &ds->train, NULL, &ctx);
+    ur_trainer *tr = sgd_trainer(ds, &m, &fc, &ctx);
     change c = {.at = at, .between = between, .ctx = &ctx};
     ur_callbacks cb = {.user = &c, .on_step = change_on_step, .should_stop = change_stop};
     CHECK(ur_trainer_run(tr, &cb, &ctx) == UR_ERR_CANCELLED, "no stop: %s", ctx.message);
@@ -289,12 +296,9 @@ int main(void)
         CHECK(in_step == between, "a change in on_step (%.9g) and between runs (%.9g) differ",
               in_step, between);
         CHECK(in_step != none, "the change made no difference (%.9g)", in_step);
-        ur_model *sm = gc_model_from_json(gc_json("%s", adding_model), 4);
+        ur_model *sm;
         ur_fit_config fc;
-        ur_fit_config_defaults(&fc);
-        ur_loss_parse("mse", &fc.loss, &ctx);
-        ur_optimizer_defaults("sgd", &fc.optimizer, &ctx);
-        ur_trainer *tr = ur_trainer_new(sm, &fc, &ds->train, NULL, &ctx);
+        ur_trainer *tr = sgd_trainer(ds, &sm, &fc, &ctx);
         ur_optimizer_config o;
         ur_optimizer_defaults("adam", &o, &ctx);
         CHECK(ur_trainer_set_optimizer(tr, &o, &ctx) == UR_ERR_INVALID &&
