@@ -326,6 +326,75 @@ static void test_open_and_label(UnrollRunsView *view, captured *c, const gint64 
     CHECK(n_sel == 1, "the selection was lost on reload (%u)", n_sel);
 }
 
+static gboolean is_list_cell(GtkWidget *w, gconstpointer position)
+{
+    GtkListItem *li = g_object_get_data(G_OBJECT(w), "unroll-list-item");
+    return li && gtk_widget_is_drawable(w) &&
+           gtk_list_item_get_position(li) == GPOINTER_TO_UINT(position);
+}
+
+static gboolean is_context_menu(GtkWidget *w, gconstpointer view)
+{
+    return GTK_IS_POPOVER_MENU(w) && gtk_widget_get_parent(w) == view;
+}
+
+/* A right click on a row that is not selected selects it alone and opens
+ * the runs' menu there, with the actions the toolbar has. */
+static void test_context_menu(UnrollRunsView *view, const gint64 *ids)
+{
+    select_ids(view, &ids[0], 1);
+    GtkWidget *cv = find_type(GTK_WIDGET(view), GTK_TYPE_COLUMN_VIEW);
+    GtkWidget *cell = cv ? find_under(cv, is_list_cell, GUINT_TO_POINTER(1)) : NULL;
+    GtkWidget *menu = find_under(GTK_WIDGET(view), is_context_menu, view);
+    CHECK(cv && cell && menu, "the list, the second row's cell and the menu");
+    if (!cv || !cell || !menu)
+        return;
+    gint64 want = unroll_runs_view_get_shown_id(view, 1);
+    graphene_point_t p;
+    CHECK(gtk_widget_compute_point(cell, cv, &GRAPHENE_POINT_INIT(4, 4), &p), "the cell's place");
+    GtkEventController *click = NULL;
+    GListModel *controllers = gtk_widget_observe_controllers(cv);
+    for (guint i = 0; i < g_list_model_get_n_items(controllers) && !click; i++) {
+        GtkEventController *ec = g_list_model_get_item(controllers, i);
+        if (GTK_IS_GESTURE_CLICK(ec) &&
+            gtk_gesture_single_get_button(GTK_GESTURE_SINGLE(ec)) == GDK_BUTTON_SECONDARY)
+            click = ec;
+        g_object_unref(ec);
+    }
+    g_object_unref(controllers);
+    CHECK(click != NULL, "a right-click gesture on the list");
+    if (!click)
+        return;
+    g_signal_emit_by_name(click, "pressed", 1, (double)p.x, (double)p.y);
+    pump(100);
+    guint n = 0;
+    g_autofree gint64 *sel = unroll_runs_view_get_selected_ids(view, &n);
+    CHECK(n == 1 && sel[0] == want, "the right click selects run %lld alone (%u selected, first %lld)",
+          (long long)want, n, n ? (long long)sel[0] : 0LL);
+    CHECK(gtk_widget_get_visible(menu), "the context menu shows");
+    GMenuModel *model = gtk_popover_menu_get_menu_model(GTK_POPOVER_MENU(menu));
+    GString *actions = g_string_new(NULL);
+    for (int i = 0; model && i < g_menu_model_get_n_items(model); i++) {
+        GMenuModel *section = g_menu_model_get_item_link(model, i, G_MENU_LINK_SECTION);
+        for (int k = 0; section && k < g_menu_model_get_n_items(section); k++) {
+            char *action = NULL;
+            g_menu_model_get_item_attribute(section, k, G_MENU_ATTRIBUTE_ACTION, "s", &action);
+            g_string_append_printf(actions, "%s ", action);
+            g_free(action);
+        }
+        g_clear_object(&section);
+    }
+    CHECK(g_str_equal(actions->str, "runs.open-model runs.resume runs.label runs.export-weights "
+                                    "runs.export-weights runs.export-metrics runs.delete "),
+          "the menu's actions: %s", actions->str);
+    g_string_free(actions, TRUE);
+    /* the menu is a surface of its own: its picture apart from the view's */
+    screenshot(view, "runs-context-row");
+    screenshot(menu, "runs-context-menu");
+    gtk_popover_popdown(GTK_POPOVER(menu));
+    pump(50);
+}
+
 static void test_delete(UnrollRunsView *view, gint64 id)
 {
     guint before = unroll_runs_view_get_n_shown(view);
@@ -687,6 +756,7 @@ int main(int argc, char **argv)
     test_delete(view, ids[4]);
     test_compare(view, ids);
     test_open_and_label(view, &c, ids);
+    test_context_menu(view, ids);
     test_export(view, ids[0]);
     test_export_choosers(view, ids[0]);
     test_interrupted(view, &c);
