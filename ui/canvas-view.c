@@ -2250,12 +2250,12 @@ static char *port_tooltip(UnrollCanvasView *self, const unroll_hit *hit)
                                : "Drag to an output to connect");
 }
 
-static gboolean unroll_canvas_view_query_tooltip(GtkWidget *widget, int x, int y,
-                                                 gboolean keyboard, GtkTooltip *tooltip)
+char *unroll_canvas_view_dup_tooltip(UnrollCanvasView *self, double x, double y,
+                                     GdkRectangle *area)
 {
-    UnrollCanvasView *self = UNROLL_CANVAS_VIEW(widget);
+    g_return_val_if_fail(UNROLL_IS_CANVAS_VIEW(self), NULL);
     if (!self->canvas || !self->doc || self->mode != DRAG_NONE)
-        return FALSE;
+        return NULL;
     unroll_hit hit = unroll_canvas_view_hit_test(self, x, y);
     char *text = NULL;
     if (hit.kind == UNROLL_HIT_NODE && self->info[hit.node].error)
@@ -2275,16 +2275,26 @@ static gboolean unroll_canvas_view_query_tooltip(GtkWidget *widget, int x, int y
             }
     }
     if (!text)
-        return FALSE;
-    gtk_tooltip_set_text(tooltip, text);
-    g_free(text);
+        return NULL;
     /* a new query once the pointer leaves the thing it is about */
-    GdkRectangle area = {x - 4, y - 4, 8, 8};
+    *area = (GdkRectangle){(int)x - 4, (int)y - 4, 8, 8};
     if (hit.kind == UNROLL_HIT_NODE) {
         unroll_rect r = unroll_view_rect_to_screen(&self->view, self->canvas->nodes[hit.node].rect);
-        area = (GdkRectangle){(int)r.x, (int)r.y, (int)ceil(r.w), (int)ceil(r.h)};
+        *area = (GdkRectangle){(int)r.x, (int)r.y, (int)ceil(r.w), (int)ceil(r.h)};
     }
+    return text;
+}
+
+static gboolean unroll_canvas_view_query_tooltip(GtkWidget *widget, int x, int y,
+                                                 gboolean keyboard, GtkTooltip *tooltip)
+{
+    GdkRectangle area;
+    char *text = unroll_canvas_view_dup_tooltip(UNROLL_CANVAS_VIEW(widget), x, y, &area);
+    if (!text)
+        return FALSE;
+    gtk_tooltip_set_text(tooltip, text);
     gtk_tooltip_set_tip_area(tooltip, &area);
+    g_free(text);
     return TRUE;
 }
 

@@ -110,6 +110,12 @@ void unroll_canvas_view_drag(UnrollCanvasView *view, double x0, double y0, doubl
  * (dx, dy) widget pixels. FALSE when there is no such layer. */
 gboolean unroll_canvas_view_drag_node(UnrollCanvasView *view, const char *layer, double dx,
                                       double dy);
+/* The tooltip at widget point (x, y): a card in error, its message; a
+ * port, what it is (output shape, masked) and what a drag does there; a
+ * wire, its ends and shape. NULL where there is none; *area is where the
+ * tooltip stays valid. */
+char *unroll_canvas_view_dup_tooltip(UnrollCanvasView *view, double x, double y,
+                                     GdkRectangle *area);
 /* The wire selected by a click (an index into the canvas's wires), or -1. */
 int unroll_canvas_view_get_selected_wire(UnrollCanvasView *view);
 

@@ -164,6 +164,36 @@ static void test_canvas(GtkWidget *window, GtkWidget *canvas, UnrollDocument *do
               hit.port == 2,
           "hit near encoder output 2");
 
+    /* tooltips: a port says what it is and what a drag does; a wire names
+     * its ends and shape */
+    GdkRectangle area;
+    g_autofree char *tip = unroll_canvas_view_dup_tooltip(v, x, y, &area);
+    CHECK(tip && g_str_has_prefix(tip, "encoder:2 — state output (None, ") &&
+              strstr(tip, "Drag to an input to connect"),
+          "encoder output 2's tooltip: %s", tip);
+    CHECK(area.x <= x && x <= area.x + area.width && area.y <= y && y <= area.y + area.height,
+          "the tooltip's area holds the pointer");
+    CHECK(unroll_canvas_view_port_position(v, "decoder", UNROLL_PORT_STATE, 1, &x, &y), "state 1");
+    g_free(tip);
+    tip = unroll_canvas_view_dup_tooltip(v, x, y, &area);
+    CHECK(tip && g_str_equal(tip, "decoder — initial state 1\nDrag off to disconnect or reconnect"),
+          "decoder state 1's tooltip: %s", tip);
+    int into_state = -1;
+    for (int k = 0; k < c->n_wires; k++)
+        if (c->wires[k].dst == dec && c->wires[k].dst_kind == UNROLL_PORT_STATE &&
+            c->wires[k].dst_port == 1)
+            into_state = k;
+    double sx, sy;
+    CHECK(into_state >= 0 &&
+              unroll_canvas_view_port_position(v, "encoder", UNROLL_PORT_OUTPUT,
+                                               c->wires[into_state].src_port, &sx, &sy),
+          "the wire into decoder state 1");
+    g_free(tip);
+    tip = unroll_canvas_view_dup_tooltip(v, (sx + x) / 2, (sy + y) / 2, &area);
+    CHECK(tip && strstr(tip, "→ decoder (state)") && strstr(tip, "(None, "),
+          "the wire's tooltip at its middle: %s", tip);
+    CHECK(unroll_canvas_view_dup_tooltip(v, -50, -50, &area) == NULL, "no tooltip off the canvas");
+
     /* screenshots, light then dark */
     double ex, ey;
     CHECK(empty_point(v, &ex, &ey), "an empty point on the canvas");
@@ -204,6 +234,15 @@ static void test_canvas(GtkWidget *window, GtkWidget *canvas, UnrollDocument *do
     CHECK(di >= 0 && c->nodes[di].rect.x == px && c->nodes[di].rect.y == py,
           "the card sits where the document says");
     CHECK(unroll_document_is_selected(doc, dense), "the dropped layer is selected");
+    /* unwired, it is in error: its card's tooltip says so */
+    unroll_rect dr = unroll_view_rect_to_screen(view, c->nodes[di].rect);
+    GdkRectangle darea;
+    g_autofree char *dtip =
+        unroll_canvas_view_dup_tooltip(v, dr.x + dr.w / 2, dr.y + dr.h / 2, &darea);
+    g_autofree char *dprefix = g_strdup_printf("%s: ", dense);
+    CHECK(dtip && g_str_has_prefix(dtip, dprefix) && strlen(dtip) > strlen(dprefix) + 5,
+          "the unwired card's tooltip: %s", dtip);
+    CHECK(darea.width >= (int)dr.w && darea.height >= (int)dr.h, "the tooltip covers the card");
     CHECK(unroll_canvas_view_drop_layer(v, "NoSuchLayer", dx, dy, &error) == NULL && error,
           "an unknown class is refused");
     g_clear_error(&error);
