@@ -6,6 +6,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,113 @@ int ur_run_row_metric_index(const ur_run_row *r, const char *name)
         if (strcmp(r->metric_names[i], name) == 0)
             return i;
     return -1;
+}
+
+/* ------------------------------------------------------------- events */
+
+/* A setting's value in words: a number (%g; a negative clip is "off"), a
+ * boolean, a string. */
+static void describe_value(char *buf, size_t size, const char *name, const ur_value *v)
+{
+    if (v && v->type == UR_VALUE_NUMBER)
+        snprintf(buf, size, v->u.num < 0 && strstr(name, "clip") ? "off" : "%g", v->u.num);
+    else if (v && v->type == UR_VALUE_BOOL)
+        snprintf(buf, size, "%s", v->u.b ? "true" : "false");
+    else if (v && v->type == UR_VALUE_STRING)
+        snprintf(buf, size, "%s", v->u.str);
+    else
+        snprintf(buf, size, "?");
+}
+
+/* Appends text to the description (a long one is cut with "…"). */
+typedef struct text {
+    char buf[1024];
+    size_t len;
+} text;
+
+static void append(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(text *t, const char *fmt, ...)
+{
+    if (t->len >= sizeof t->buf - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->buf + t->len, sizeof t->buf - t->len, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    t->len += (size_t)n;
+    if (t->len >= sizeof t->buf - 1) {
+        /* cut at a character's start, then "…" and the NUL */
+        size_t cut = sizeof t->buf - 4;
+        while (cut > 0 && ((unsigned char)t->buf[cut] & 0xC0) == 0x80)
+            cut--;
+        memcpy(t->buf + cut, "\xe2\x80\xa6", 4);
+        t->len = sizeof t->buf - 1; /* full: later text is dropped */
+    }
+}
+
+char *ur_run_event_describe(const ur_run_event *e)
+{
+    ur_value *d = e->detail ? ur_json_parse(e->detail, strlen(e->detail), "event", NULL) : NULL;
+    if (d && d->type != UR_VALUE_OBJECT) {
+        ur_value_free(d);
+        d = NULL;
+    }
+    const ur_value *from = d ? ur_value_get(d, "from") : NULL;
+    const ur_value *to = d ? ur_value_get(d, "to") : NULL;
+    const ur_value *epoch = d ? ur_value_get(d, "epoch") : NULL;
+    const ur_value *message = d ? ur_value_get(d, "message") : NULL;
+    text t = {.len = 0};
+    t.buf[0] = 0;
+    char a[64], b[64];
+    if (strcmp(e->kind, "pause") == 0) {
+        append(&t, "Paused");
+    } else if (strcmp(e->kind, "resume") == 0) {
+        if (from && from->type == UR_VALUE_STRING)
+            append(&t, "Resumed (was %s)", from->u.str);
+        else
+            append(&t, "Resumed");
+    } else if (strcmp(e->kind, "lr") == 0 && from && to) {
+        describe_value(a, sizeof a, "learning_rate", from);
+        describe_value(b, sizeof b, "learning_rate", to);
+        append(&t, "Learning rate %s → %s", a, b);
+    } else if (strcmp(e->kind, "optimizer") == 0 && to && to->type == UR_VALUE_OBJECT) {
+        for (size_t i = 0; i < to->u.obj.n; i++) {
+            const char *name = to->u.obj.keys[i];
+            describe_value(a, sizeof a, name, from ? ur_value_get(from, name) : NULL);
+            describe_value(b, sizeof b, name, to->u.obj.vals[i]);
+            append(&t, "%s%s %s → %s", i ? ", " : "",
+                   strcmp(name, "learning_rate") == 0 ? "learning rate" : name, a, b);
+        }
+    } else if (strcmp(e->kind, "stop") == 0) {
+        const ur_value *paused = d ? ur_value_get(d, "paused") : NULL;
+        append(&t, "%s", paused && paused->type == UR_VALUE_BOOL && paused->u.b
+                                         ? "Kept for later" : "Stopped");
+        if (epoch && epoch->type == UR_VALUE_NUMBER)
+            append(&t, " in epoch %g", epoch->u.num + 1);
+    } else if (strcmp(e->kind, "error") == 0) {
+        append(&t, "Failed%s%s", message && message->type == UR_VALUE_STRING ? ": " : "",
+               message && message->type == UR_VALUE_STRING ? message->u.str : "");
+    } else if (strcmp(e->kind, "interrupted") == 0) {
+        const ur_value *reason = d ? ur_value_get(d, "reason") : NULL;
+        bool has = reason && reason->type == UR_VALUE_STRING && reason->u.str[0];
+        append(&t, "Interrupted%s%s", has ? ": " : "", has ? reason->u.str : "");
+    } else if (strcmp(e->kind, "device") == 0 && d) {
+        const ur_value *dev = ur_value_get(d, "device"), *layers = ur_value_get(d, "layers");
+        append(&t, "On %s", dev && dev->type == UR_VALUE_STRING ? dev->u.str : "?");
+        if (layers && layers->type == UR_VALUE_OBJECT && layers->u.obj.n > 0) {
+            for (size_t i = 0; i < layers->u.obj.n; i++) {
+                describe_value(a, sizeof a, "", layers->u.obj.vals[i]);
+                append(&t, "%s%s: %s", i ? ", " : " (", layers->u.obj.keys[i], a);
+            }
+            append(&t, ")");
+        }
+    } else {
+        append(&t, "%s%s%s", e->kind, e->detail ? " " : "", e->detail ? e->detail : "");
+    }
+    ur_value_free(d);
+    return strdup(t.buf);
 }
 
 const char *ur_layer_change_kind_name(ur_layer_change_kind kind)

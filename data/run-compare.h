@@ -63,4 +63,11 @@ int ur_run_row_metric_index(const ur_run_row *r, const char *name);
  * batch's, not the run's, so final/best tables leave them out. */
 bool ur_metric_is_batch(const char *name);
 
+/* A run event in words, for people: "Paused", "Resumed (was interrupted)",
+ * "Learning rate 0.001 → 0.0004", "beta_1 0.9 → 0.8, clipnorm off → 2",
+ * "Stopped in epoch 3", "Kept for later in epoch 3", "Failed: <message>",
+ * "Interrupted: <reason>", "On cuda:0 (lstm: kernels, logits: cublas)"; an
+ * unknown kind as its name and detail. malloc'd. */
+char *ur_run_event_describe(const ur_run_event *e);
+
 #endif

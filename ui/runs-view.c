@@ -136,11 +136,11 @@ struct _UnrollRunsView {
     GtkWidget *compare_stack;    /* "none", "compare" */
     GtkWidget *loss_chart, *acc_chart;
     GtkWidget *chart_note;
-    GtkWidget *hparam_grid, *metric_grid, *layer_grid;
+    GtkWidget *hparam_grid, *metric_grid, *layer_grid, *event_grid;
     GtkWidget *diff_switch;
 
     /* the comparison shown, as text rows for tests */
-    GPtrArray *hparam_rows, *metric_rows, *layer_rows, *series_names;
+    GPtrArray *hparam_rows, *metric_rows, *layer_rows, *event_rows, *series_names;
 
     guint poll_id;
     GtkWidget *dialog;
@@ -659,6 +659,56 @@ static void fill_layers(UnrollRunsView *self, GPtrArray *items, const ur_run_com
     }
 }
 
+/* What happened in each run: pauses, changed settings, stops, failures,
+ * interruptions and resumes, in words, with their steps. */
+static void fill_events(UnrollRunsView *self, GPtrArray *items)
+{
+    clear_grid(self->event_grid);
+    g_ptr_array_set_size(self->event_rows, 0);
+    GError *error = NULL;
+    ur_store *s = open_store(self, &error);
+    if (!s) {
+        toast(self, error->message);
+        g_error_free(error);
+        return;
+    }
+    int row = 0;
+    for (guint i = 0; i < items->len; i++) {
+        UnrollRunItem *item = items->pdata[i];
+        ur_run_event *ev = NULL;
+        int n = 0;
+        ur_ctx ctx = {0};
+        if (ur_store_events(s, item->row.id, &ev, &n, &ctx) != UR_OK) {
+            toast(self, ctx.message);
+            continue;
+        }
+        for (int k = 0; k < n; k++) {
+            char *words = ur_run_event_describe(&ev[k]);
+            char *step = ev[k].step >= 0 ? g_strdup_printf(_("step %lld"), (long long)ev[k].step)
+                                         : g_strdup("");
+            grid_label(self->event_grid, 0, row, item->name, "heading");
+            grid_label(self->event_grid, 1, row, step, "numeric");
+            GtkWidget *d = grid_label(self->event_grid, 2, row, words, NULL);
+            gtk_label_set_max_width_chars(GTK_LABEL(d), 80);
+            gtk_widget_set_hexpand(d, TRUE);
+            char *cells[2] = {step, words};
+            add_text_row(self->event_rows, item->name, cells, 2);
+            g_free(step);
+            free(words);
+            row++;
+        }
+        ur_run_events_free(ev, n);
+    }
+    ur_store_close(s);
+    if (row == 0) {
+        GtkWidget *l = grid_label(self->event_grid, 0, 0,
+                                  items->len > 1 ? _("Nothing happened to these runs but training")
+                                                 : _("Nothing happened to this run but training"),
+                                  "dim-label");
+        gtk_label_set_max_width_chars(GTK_LABEL(l), 60);
+    }
+}
+
 /* The per-epoch points of one metric of a run onto a chart series. */
 static void chart_metric(UnrollRunsView *self, ur_store *s, UnrollChart *chart,
                          UnrollRunItem *item, guint color, const char *metric, UnrollDash dash,
@@ -740,6 +790,7 @@ static void rebuild_comparison(UnrollRunsView *self)
     g_ptr_array_set_size(self->hparam_rows, 0);
     g_ptr_array_set_size(self->metric_rows, 0);
     g_ptr_array_set_size(self->layer_rows, 0);
+    g_ptr_array_set_size(self->event_rows, 0);
     if (items->len == 0) {
         g_ptr_array_set_size(self->series_names, 0);
         unroll_chart_remove_all_series(UNROLL_CHART(self->loss_chart));
@@ -763,6 +814,7 @@ static void rebuild_comparison(UnrollRunsView *self)
         ur_run_compare_clear(&cmp);
     }
     g_free(rows);
+    fill_events(self, items);
     fill_charts(self, items);
     gtk_stack_set_visible_child_name(GTK_STACK(self->compare_stack), "compare");
     g_ptr_array_unref(items);
@@ -1393,6 +1445,7 @@ static GtkWidget *build_compare(UnrollRunsView *self)
     section(box, _("Settings"), &self->hparam_grid, diff);
     section(box, _("Metrics"), &self->metric_grid, NULL);
     section(box, _("Layers That Differ"), &self->layer_grid, NULL);
+    section(box, _("History"), &self->event_grid, NULL);
 
     GtkWidget *clamp = adw_clamp_new();
     adw_clamp_set_maximum_size(ADW_CLAMP(clamp), 1400);
@@ -1450,6 +1503,7 @@ static void unroll_runs_view_init(UnrollRunsView *self)
     self->hparam_rows = g_ptr_array_new_with_free_func(g_free);
     self->metric_rows = g_ptr_array_new_with_free_func(g_free);
     self->layer_rows = g_ptr_array_new_with_free_func(g_free);
+    self->event_rows = g_ptr_array_new_with_free_func(g_free);
     self->series_names = g_ptr_array_new_with_free_func(g_free);
 
     self->runs = g_list_store_new(UNROLL_TYPE_RUN_ITEM);
@@ -1525,6 +1579,7 @@ static void unroll_runs_view_finalize(GObject *object)
     g_ptr_array_unref(self->hparam_rows);
     g_ptr_array_unref(self->metric_rows);
     g_ptr_array_unref(self->layer_rows);
+    g_ptr_array_unref(self->event_rows);
     g_ptr_array_unref(self->series_names);
     G_OBJECT_CLASS(unroll_runs_view_parent_class)->finalize(object);
 }
@@ -1770,6 +1825,12 @@ char **unroll_runs_view_get_metric_rows(UnrollRunsView *self)
 {
     g_return_val_if_fail(UNROLL_IS_RUNS_VIEW(self), NULL);
     return rows_copy(self->metric_rows);
+}
+
+char **unroll_runs_view_get_event_rows(UnrollRunsView *self)
+{
+    g_return_val_if_fail(UNROLL_IS_RUNS_VIEW(self), NULL);
+    return rows_copy(self->event_rows);
 }
 
 char **unroll_runs_view_get_layer_rows(UnrollRunsView *self)

@@ -69,8 +69,11 @@ gint64 *unroll_runs_view_get_selected_ids(UnrollRunsView *self, guint *n);
  * metrics: "loss (final)\t0.1402\t...", "loss (best)\t..."; layers:
  * "lstm\t<run name>\tchanged\t
  * units: 32 -> 16" (kinds removed, changed, added; added's detail is the
- * class). g_strfreev the result. */
+ * class); history: "<run name>\tstep 22\tLearning rate 0.001 → 0.0004"
+ * (ur_run_event_describe; the step empty for events without one).
+ * g_strfreev the result. */
 char **unroll_runs_view_get_hparam_rows(UnrollRunsView *self);
+char **unroll_runs_view_get_event_rows(UnrollRunsView *self);
 char **unroll_runs_view_get_metric_rows(UnrollRunsView *self);
 char **unroll_runs_view_get_layer_rows(UnrollRunsView *self);
 void unroll_runs_view_set_differences_only(UnrollRunsView *self, gboolean only);

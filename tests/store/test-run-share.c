@@ -2,7 +2,7 @@
  * the window's Runs view share (data/run-compare.h, data/export.h): settings
  * that differ, final/best metrics without batch points, layers removed,
  * changed and added; a checkpoint's weights as safetensors and .npz; metric
- * points as CSV and JSON; their errors. */
+ * points as CSV and JSON; their errors; run events in words. */
 #include "store-test.h"
 
 #include "export.h"
@@ -213,6 +213,54 @@ static void test_export_metrics(ur_store *s, int64_t a)
           "missing run: %s", ctx.message);
 }
 
+/* Events in words, as the Runs view lists them. */
+static void test_event_words(void)
+{
+    static const struct {
+        const char *kind, *detail, *want;
+    } cases[] = {
+        {"pause", NULL, "Paused"},
+        {"resume", NULL, "Resumed"},
+        {"resume", "{\"from\": \"interrupted\", \"pid\": 12}", "Resumed (was interrupted)"},
+        {"lr", "{\"from\":0.001,\"to\":0.0004}", "Learning rate 0.001 → 0.0004"},
+        {"optimizer", "{\"from\":{\"beta_1\":0.9,\"clipnorm\":-1},\"to\":{\"beta_1\":0.8,"
+                      "\"clipnorm\":2}}", "beta_1 0.9 → 0.8, clipnorm off → 2"},
+        {"optimizer", "{\"from\":{\"learning_rate\":0.01,\"nesterov\":false},\"to\":"
+                      "{\"learning_rate\":0.02,\"nesterov\":true}}",
+         "learning rate 0.01 → 0.02, nesterov false → true"},
+        {"stop", "{\"epoch\": 2}", "Stopped in epoch 3"},
+        {"stop", "{\"epoch\": 0, \"paused\": true}", "Kept for later in epoch 1"},
+        {"error", "{\"epoch\": 1, \"message\": \"the loss became NaN\"}",
+         "Failed: the loss became NaN"},
+        {"interrupted", "{\"reason\": \"process 12 is gone\"}", "Interrupted: process 12 is gone"},
+        {"interrupted", "{\"reason\": \"\"}", "Interrupted"},
+        {"device", "{\"device\": \"cuda:0\", \"layers\": {\"lstm\": \"kernels\", "
+                   "\"logits\": \"cublas\"}}", "On cuda:0 (lstm: kernels, logits: cublas)"},
+        {"label", "{\"x\": 1}", "label {\"x\": 1}"},
+        {"lr", "not json", "lr not json"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ur_run_event e = {.kind = (char *)cases[i].kind, .step = 3,
+                          .detail = (char *)cases[i].detail};
+        char *words = ur_run_event_describe(&e);
+        CHECK(words && strcmp(words, cases[i].want) == 0, "%s %s: \"%s\", want \"%s\"",
+              cases[i].kind, cases[i].detail ? cases[i].detail : "", words, cases[i].want);
+        free(words);
+    }
+    /* a long detail is cut at a character's start, ending in "…" */
+    char detail[4000] = "{\"device\": \"cuda:0\", \"layers\": {";
+    for (int k = 0; k < 120; k++)
+        snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "%s\"lstm_é_%d\": \"kernels\"",
+                 k ? ", " : "", k);
+    strcat(detail, "}}");
+    ur_run_event e = {.kind = "device", .step = 1, .detail = detail};
+    char *words = ur_run_event_describe(&e);
+    size_t n = strlen(words);
+    CHECK(n < 1024 && n > 1000 && strcmp(words + n - 3, "\xe2\x80\xa6") == 0,
+          "a long description: %zu bytes, ends %s", n, words + (n > 8 ? n - 8 : 0));
+    free(words);
+}
+
 int main(void)
 {
     char *dir = test_tmpdir();
@@ -262,6 +310,7 @@ int main(void)
     test_compare(s, a, b);
     test_export_weights(s, a, dir);
     test_export_metrics(s, a);
+    test_event_words();
 
     ur_store_close(s);
     remove_tree(dir);

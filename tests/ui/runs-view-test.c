@@ -333,6 +333,11 @@ static gboolean is_list_cell(GtkWidget *w, gconstpointer position)
            gtk_list_item_get_position(li) == GPOINTER_TO_UINT(position);
 }
 
+static gboolean is_label_text(GtkWidget *w, gconstpointer text)
+{
+    return GTK_IS_LABEL(w) && g_strcmp0(gtk_label_get_text(GTK_LABEL(w)), text) == 0;
+}
+
 static gboolean is_context_menu(GtkWidget *w, gconstpointer view)
 {
     return GTK_IS_POPOVER_MENU(w) && gtk_widget_get_parent(w) == view;
@@ -665,6 +670,32 @@ static void test_interrupted(UnrollRunsView *view, captured *c)
     ur_run_row_clear(&r);
     if (s)
         ur_store_close(s);
+    /* its history says what happened, in words and order */
+    unroll_runs_view_reload(view);
+    pump(300);
+    select_ids(view, &id, 1);
+    char **events = unroll_runs_view_get_event_rows(view);
+    g_autofree char *joined = events ? g_strjoinv(" | ", events) : g_strdup("(none)");
+    int interrupted = -1, resumed = -1;
+    for (int i = 0; events && events[i]; i++) {
+        if (strstr(events[i], "\tInterrupted") && interrupted < 0)
+            interrupted = i;
+        if (strstr(events[i], "\tResumed (was interrupted)"))
+            resumed = i;
+    }
+    CHECK(interrupted >= 0 && resumed > interrupted, "the history: %s", joined);
+    CHECK(resumed < 0 || g_str_has_prefix(events[resumed], "killed\tstep "),
+          "the resume names the run and its step: %s", resumed >= 0 ? events[resumed] : "");
+    g_strfreev(events);
+    /* the picture with the history in sight */
+    GtkWidget *heading = find_under(GTK_WIDGET(view), is_label_text, "History");
+    GtkWidget *scroll = heading ? gtk_widget_get_ancestor(heading, GTK_TYPE_SCROLLED_WINDOW) : NULL;
+    CHECK(scroll != NULL, "the History section");
+    if (scroll) {
+        GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment(GTK_SCROLLED_WINDOW(scroll));
+        gtk_adjustment_set_value(adj, gtk_adjustment_get_upper(adj));
+    }
+    screenshot(view, "runs-history");
 }
 
 static void test_bad_store(void)
