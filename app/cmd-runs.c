@@ -267,9 +267,9 @@ static int runs_show(const cli_command *c, const cli_args *a)
             printf("  %s  %-12s", when, ev[i].kind);
             if (ev[i].step >= 0)
                 printf(" step %lld", (long long)ev[i].step);
-            if (ev[i].detail)
-                printf("  %s", ev[i].detail);
-            printf("\n");
+            char *words = ur_run_event_describe(&ev[i]);
+            printf("  %s\n", words);
+            free(words);
         }
         ur_run_events_free(ev, n_ev);
     }

@@ -126,5 +126,6 @@ wait $pid 2>/dev/null
 sid=$(sed -n 's/^run \([0-9]*\)$/\1/p' "$TMP/stop.out" | head -n 1)
 expect_ok "runs show a stopped run" "$UNROLL" runs show "$sid" --db "$DB" &&
     { grep -Eq '^  status: +cancelled$' "$TMP/out" || fail "a Ctrl-C'd run is not cancelled"; } &&
-    { grep -Eq '^  [0-9-]+ [0-9:]+  stop +step [0-9]+' "$TMP/out" || fail "no stop event: $(cat "$TMP/out")"; }
+    { grep -Eq '^  [0-9-]+ [0-9:]+  stop +step [0-9]+  Stopped in epoch [0-9]+$' "$TMP/out" ||
+        fail "no stop event in words: $(cat "$TMP/out")"; }
 finish
