@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 static const cli_option train_options[] = {
-    {"data", "SPEC", "the dataset: mnist, synthetic:NAME[?key=value&...] or FILE.npz"},
+    {"data", "SPEC", "the dataset: mnist, synthetic:NAME[?key=value&...], FILE.npz or\n"
+                     "FILE.csv[?window=W&horizon=H&stride=S&target=COLS&features=COLS&val=F\n"
+                     "&standardize=true]"},
     {"loss", "NAME", "the Keras loss (required): mean_squared_error (mse),\n"
                      "mean_absolute_error (mae), binary_crossentropy,\n"
                      "categorical_crossentropy, sparse_categorical_crossentropy"},
@@ -69,7 +71,12 @@ static const cli_command train_command = {
         "'synthetic:adding', 'synthetic:sine', 'synthetic:parity' (made from --seed), or\n"
         "an .npz file with arrays x, y and optionally x_val, y_val. A model with several\n"
         "inputs takes x_<input name> for each; several outputs take y_<layer name>\n"
-        "(y_<layer name>_<k> for a layer's output k > 0).\n"
+        "(y_<layer name>_<k> for a layer's output k > 0). A CSV time series (a header\n"
+        "naming the columns, a line per timestep) is cut into windows as Keras's\n"
+        "timeseries_dataset_from_array does: window steps of the feature columns (default:\n"
+        "every column of numbers) predict the target columns (default: the last one)\n"
+        "horizon rows later; val windows the last fraction of rows apart for validation;\n"
+        "standardize=true scales each column by the training rows' mean and deviation.\n"
         "\n"
         "Every run is recorded in the run store (see 'unroll runs --help'): its model,\n"
         "dataset and settings, each step's loss, each epoch's metrics and checkpoints\n"
@@ -368,7 +375,7 @@ static bool read_options(const cli_command *cmd, const cli_args *a, ur_fit_confi
         *threads = (int)n;
     }
     if (!cli_get(cmd, a, "data")) {
-        cli_usage_error(name, "--data is required: mnist, synthetic:NAME or FILE.npz");
+        cli_usage_error(name, "--data is required: mnist, synthetic:NAME, FILE.npz or FILE.csv");
         return false;
     }
     return true;

@@ -363,7 +363,8 @@ ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx)
 {
     if (!spec || !spec[0]) {
         ur_error(ctx, UR_ERR_INVALID,
-                 "no dataset given: use 'mnist', 'synthetic:<task>' or a path to an .npz file");
+                 "no dataset given: use 'mnist', 'synthetic:<task>' or a path to an .npz or .csv "
+                 "file");
         return NULL;
     }
     if (strcmp(spec, "mnist") == 0)
@@ -372,11 +373,17 @@ ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx)
         return ur_dataset_synthetic(spec, seed, ctx);
     if (ends_with(spec, ".npz"))
         return ur_dataset_npz(spec, ctx);
+    {
+        const char *q = strchr(spec, '?');
+        size_t n = q ? (size_t)(q - spec) : strlen(spec);
+        if (n >= 4 && strncasecmp(spec + n - 4, ".csv", 4) == 0)
+            return ur_dataset_csv(spec, ctx);
+    }
 
     if (access(spec, F_OK) == 0) {
         ur_error(ctx, UR_ERR_UNSUPPORTED,
                  "%s: datasets are read from NumPy .npz files (arrays x, y and optionally "
-                 "x_val, y_val); save it with numpy.savez",
+                 "x_val, y_val; save them with numpy.savez) or CSV time series (.csv)",
                  spec);
         return NULL;
     }
@@ -401,7 +408,7 @@ ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx)
         snprintf(hint, sizeof hint, " (did you mean 'synthetic:%s'?)", ur_synthetic_names[0]);
     ur_error(ctx, UR_ERR_INVALID,
              "unknown dataset '%s'%s: use 'mnist', 'synthetic:<task>' (%s) or the path of an "
-             ".npz file",
+             ".npz or .csv file",
              spec, hint, tasks);
     return NULL;
 }

@@ -52,7 +52,21 @@ extern const char *const ur_synthetic_names[];
  * float32. Checks that all x/y share the sample count and says which differ. */
 ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx);
 
-/* Dispatches on spec: "mnist", "synthetic:...", or a path ending in .npz. */
+/* A time series in a CSV file (a header line naming the columns, then one
+ * line per timestep; fields separated by commas, or tabs or semicolons),
+ * windowed as Keras's timeseries_dataset_from_array: x (N, window, F)
+ * float32 from the feature columns, y (N, K) the target columns horizon rows
+ * after each window. Spec "PATH.csv[?window=24&horizon=1&stride=1&target=A
+ * &features=B,C&val=0&standardize=false]": target defaults to the last
+ * numeric column, features to every numeric column; val > 0 windows the
+ * last fraction of the rows apart as validation data; standardize scales
+ * each used column by the training rows' mean and deviation. Errors name the file, line and column
+ * (a field that is not a number, a row with a stray field, an unknown
+ * column). */
+ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx);
+
+/* Dispatches on spec: "mnist", "synthetic:...", a path ending in .npz, or a
+ * path ending in .csv (with its options). */
 ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx);
 
 #endif

@@ -113,4 +113,21 @@ grep -q "training stopped at epoch [0-9]*, step [0-9]* (Ctrl-C)" "$TMP/int.err" 
     fail "Ctrl-C: $(cat "$TMP/int.err")"
 [ -s "$TMP/int.safetensors" ] || fail "Ctrl-C: --save wrote nothing"
 
+# ---- a CSV time series: the bundled weather readings, windowed; a bad row named by line
+if expect_ok "train on a CSV series" "$UNROLL" train "$EXAMPLES/weather.json" --loss mse \
+    --data "$EXAMPLES/weather.csv?window=24&target=temp&val=0.2&standardize=true" --epochs 1 \
+    --no-store; then
+    grep -q "2000 rows; windows of 24 steps of temp, humidity, pressure predict temp" "$TMP/out" ||
+        fail "the CSV series' description: $(cat "$TMP/out")"
+    grep -Eq '^50/50 - .*val_loss: [0-9.]+$' "$TMP/out" || fail "CSV epoch line: $(cat "$TMP/out")"
+fi
+{ head -n 17 "$EXAMPLES/weather.csv"; echo "2024-01-01T17:00,9.1,n/a,1012.0"; } >"$TMP/holes.csv"
+expect_fail "a CSV with a word among the numbers" \
+    "holes.csv:18:3: column 'humidity' \(features\) holds 'n/a', which is not a number" \
+    "$UNROLL" train "$EXAMPLES/weather.json" --loss mse --data "$TMP/holes.csv?window=4" --no-store
+{ head -n 5 "$EXAMPLES/weather.csv"; echo "2024-01-01T05:00,9.1,80.0,1012.0,7"; } >"$TMP/stray.csv"
+expect_fail "a CSV with a stray column" \
+    "stray.csv:6: 5 fields, but the header names 4 columns \(time, temp, humidity, pressure\)" \
+    "$UNROLL" train "$EXAMPLES/weather.json" --loss mse --data "$TMP/stray.csv" --no-store
+
 finish

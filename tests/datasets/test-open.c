@@ -71,13 +71,20 @@ int main(int argc, char **argv)
     expect_error("", UR_ERR_INVALID, "no dataset given");
     expect_error("synthetic:sinus", UR_ERR_INVALID, "did you mean 'sine'?");
     expect_error("missing.npz", UR_ERR_IO, "missing.npz");
-    /* an existing file that is not an .npz */
-    snprintf(csv, sizeof csv, "/tmp/ur-test-open-XXXXXX.csv");
+    /* an existing file that is neither an .npz nor a .csv; an empty .csv */
+    snprintf(csv, sizeof csv, "/tmp/ur-test-open-XXXXXX.txt");
     int fd = mkstemps(csv, 4);
     CHECK(fd >= 0, "mkstemps");
     if (fd >= 0) {
         close(fd);
         expect_error(csv, UR_ERR_UNSUPPORTED, "NumPy .npz");
+        unlink(csv);
+    }
+    snprintf(csv, sizeof csv, "/tmp/ur-test-open-XXXXXX.csv");
+    fd = mkstemps(csv, 4);
+    if (fd >= 0) {
+        close(fd);
+        expect_error(csv, UR_ERR_FORMAT, "the file is empty");
         unlink(csv);
     }
 

@@ -1,0 +1,218 @@
+/* test-csv-series.c — CSV time series (data/csv-series.c): windows and
+ * targets as Keras's timeseries_dataset_from_array cuts them (window,
+ * horizon, stride), the default and chosen columns, the validation part,
+ * standardization by the training rows, the separators, quoting, CRLF and
+ * a byte-order mark; and each bad input's message with its file, line and
+ * column. */
+#include "check.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static char *write_file(const char *name, const char *text)
+{
+    char *path = malloc(256);
+    snprintf(path, 256, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static ur_dataset *open_spec(const char *path, const char *options, ur_ctx *ctx)
+{
+    char spec[512];
+    snprintf(spec, sizeof spec, "%s%s%s", path, options ? "?" : "", options ? options : "");
+    ur_ctx_clear(ctx);
+    return ur_dataset_open(spec, 0, ctx);
+}
+
+static bool dims(const ur_array *a, int rank, int64_t d0, int64_t d1, int64_t d2)
+{
+    const int64_t want[3] = {d0, d1, d2};
+    if (a->t.rank != rank || a->t.dtype != UR_F32)
+        return false;
+    for (int i = 0; i < rank; i++)
+        if (a->t.dim[i] != want[i])
+            return false;
+    return true;
+}
+
+/* 12 rows: t (0..11), a = 10 t, b = 100 + t, and a date column */
+static char *series_file(void)
+{
+    char text[2048] = "date,t,a,b\n";
+    for (int r = 0; r < 12; r++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "2024-01-%02d,%d,%d,%d\n",
+                 r + 1, r, 10 * r, 100 + r);
+    return write_file("series.csv", text);
+}
+
+static void test_windows(void)
+{
+    ur_ctx ctx = {0};
+    char *path = series_file();
+    /* defaults but the window: every numeric column a feature, the last (b)
+     * the target, the next row's */
+    ur_dataset *ds = open_spec(path, "window=4", &ctx);
+    CHECK(ds != NULL, "%s", ctx.message);
+    if (ds) {
+        const ur_array *x = ds->train.x[0], *y = ds->train.y[0];
+        /* 12 rows, window 4 + horizon 1: 8 samples */
+        CHECK(dims(x, 3, 8, 4, 3) && dims(y, 2, 8, 1, 0), "shapes (%lld, %lld, %lld) (%lld, %lld)",
+              (long long)x->t.dim[0], (long long)x->t.dim[1], (long long)x->t.dim[2],
+              (long long)y->t.dim[0], (long long)y->t.dim[1]);
+        const float *xs = ur_tensor_f32(&x->t), *ys = ur_tensor_f32(&y->t);
+        bool ok = true;
+        for (int i = 0; i < 8; i++) {
+            for (int s = 0; s < 4; s++) {
+                int r = i + s;
+                ok &= xs[(i * 4 + s) * 3 + 0] == r && xs[(i * 4 + s) * 3 + 1] == 10 * r &&
+                      xs[(i * 4 + s) * 3 + 2] == 100 + r;
+            }
+            ok &= ys[i] == 100 + i + 4;
+        }
+        CHECK(ok, "window values: x[0] = %g %g %g, y[0] = %g", xs[0], xs[1], xs[2], ys[0]);
+        CHECK(ds->val.n_x == 0, "validation data without val");
+        CHECK(strstr(ds->description, "12 rows") && strstr(ds->description, "t, a, b predict b"),
+              "description: %s", ds->description);
+        ur_dataset_free(ds);
+    }
+    /* chosen columns, horizon 3 and stride 2: x[i] rows 2i..2i+2, y row 2i + 5 */
+    ds = open_spec(path, "window=3&horizon=3&stride=2&features=a&target=t,a", &ctx);
+    CHECK(ds != NULL, "%s", ctx.message);
+    if (ds) {
+        const ur_array *x = ds->train.x[0], *y = ds->train.y[0];
+        /* (12 - 6) / 2 + 1 = 4 samples */
+        CHECK(dims(x, 3, 4, 3, 1) && dims(y, 2, 4, 2, 0), "strided shapes");
+        const float *xs = ur_tensor_f32(&x->t), *ys = ur_tensor_f32(&y->t);
+        bool ok = true;
+        for (int i = 0; i < 4; i++) {
+            for (int s = 0; s < 3; s++)
+                ok &= xs[i * 3 + s] == 10 * (2 * i + s);
+            ok &= ys[2 * i] == 2 * i + 5 && ys[2 * i + 1] == 10 * (2 * i + 5);
+        }
+        CHECK(ok, "strided values: x[1] = %g %g %g, y[1] = %g %g", xs[3], xs[4], xs[5], ys[2],
+              ys[3]);
+        ur_dataset_free(ds);
+    }
+    /* val: the last quarter of the rows (3) windowed apart: rows 0..8 give
+     * 9 - 3 = 6 training windows of 2 + horizon 1, rows 9..11 one */
+    ds = open_spec(path, "window=2&val=0.25", &ctx);
+    CHECK(ds != NULL, "%s", ctx.message);
+    if (ds) {
+        CHECK(ds->val.n_x == 1 && dims(ds->train.x[0], 3, 7, 2, 3) &&
+                  dims(ds->val.x[0], 3, 1, 2, 3) &&
+                  ur_tensor_f32(&ds->val.y[0]->t)[0] == 111 &&
+                  ur_tensor_f32(&ds->val.x[0]->t)[0] == 9,
+              "validation part: %lld training, %lld validation samples",
+              (long long)ds->train.x[0]->t.dim[0],
+              ds->val.n_x ? (long long)ds->val.x[0]->t.dim[0] : -1LL);
+        ur_dataset_free(ds);
+    }
+    /* standardize: the training rows' columns to mean 0 and deviation 1 */
+    ds = open_spec(path, "window=1&horizon=1&val=0.5&standardize=true&features=t&target=t", &ctx);
+    CHECK(ds != NULL, "%s", ctx.message);
+    if (ds) {
+        /* rows 0..5: mean 2.5, deviation sqrt(35/12) */
+        double sd = sqrt(35.0 / 12.0);
+        const float *xs = ur_tensor_f32(&ds->train.x[0]->t);
+        const float *vy = ur_tensor_f32(&ds->val.y[0]->t);
+        CHECK(fabs(xs[0] - (0 - 2.5) / sd) < 1e-6 && fabs(vy[0] - (7 - 2.5) / sd) < 1e-6,
+              "standardized: x[0] = %g, val y[0] = %g", xs[0], vy[0]);
+        CHECK(strstr(ds->description, "standardized"), "description: %s", ds->description);
+        ur_dataset_free(ds);
+    }
+    free(path);
+}
+
+static void test_formats(void)
+{
+    ur_ctx ctx = {0};
+    /* semicolons, a quoted header, CRLF, a byte-order mark, blank lines */
+    char *path = write_file("semi.csv", "\xEF\xBB\xBF\"x\";\"y\"\r\n1;2\r\n\r\n3;4\r\n5;6\r\n");
+    ur_dataset *ds = open_spec(path, "window=1", &ctx);
+    CHECK(ds && dims(ds->train.x[0], 3, 2, 1, 2) &&
+              ur_tensor_f32(&ds->train.y[0]->t)[1] == 6,
+          "semicolons: %s", ds ? "wrong windows" : ctx.message);
+    ur_dataset_free(ds);
+    free(path);
+    path = write_file("tabs.csv", "x\ty\n1\t2\n3\t4\n");
+    ds = open_spec(path, "window=1&target=x", &ctx);
+    CHECK(ds && ur_tensor_f32(&ds->train.y[0]->t)[0] == 3, "tabs: %s",
+          ds ? "wrong target" : ctx.message);
+    ur_dataset_free(ds);
+    free(path);
+}
+
+static void test_errors(void)
+{
+    ur_ctx ctx = {0};
+    char *path = series_file();
+    check_error("an unknown column", open_spec(path, "target=tmp", &ctx), &ctx, UR_ERR_INVALID,
+                "no column 'tmp' (did you mean 't'?) (for the target)", "the columns are date, t, a, b");
+    check_error("a column of dates", open_spec(path, "features=date,t", &ctx), &ctx,
+                UR_ERR_FORMAT, "series.csv:2:1: column 'date' (features)", "'2024-01-01', which is not a number");
+    check_error("an unknown option", open_spec(path, "windw=3", &ctx), &ctx, UR_ERR_INVALID,
+                "unknown option 'windw' (did you mean 'window'?)", NULL);
+    check_error("a window of 0", open_spec(path, "window=0", &ctx), &ctx, UR_ERR_INVALID,
+                "option 'window' is '0'", NULL);
+    check_error("a bad fraction", open_spec(path, "val=1", &ctx), &ctx, UR_ERR_INVALID,
+                "option 'val' is '1'", NULL);
+    check_error("too few rows", open_spec(path, "window=12", &ctx), &ctx, UR_ERR_INVALID,
+                "the file has 12 rows, too few for one window of 12 steps", NULL);
+    check_error("too few validation rows", open_spec(path, "window=4&val=0.2", &ctx), &ctx,
+                UR_ERR_INVALID, "the validation part (val) has 3 rows", NULL);
+    free(path);
+    path = write_file("stray.csv", "a,b\n1,2\n3,4,5\n");
+    check_error("a stray field", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
+                "stray.csv:3: 3 fields, but the header names 2 columns (a, b)", NULL);
+    free(path);
+    path = write_file("hole.csv", "a,b\n1,2\n3,\n5,6\n");
+    check_error("an empty field", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
+                "hole.csv:3:2: column 'b' (target)", "holds '', which is not a number");
+    check_error("an empty field in a feature", open_spec(path, "window=1&target=a", &ctx), &ctx,
+                UR_ERR_FORMAT, "hole.csv:3:2: column 'b' (features)", NULL);
+    free(path);
+    path = write_file("twice.csv", "a,b,a\n1,2,3\n");
+    check_error("a name twice", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
+                "twice.csv:1:3: the column name 'a' is given twice", NULL);
+    free(path);
+    path = write_file("empty.csv", "\n\n");
+    check_error("an empty file", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
+                "empty.csv: the file is empty", NULL);
+    free(path);
+    path = write_file("words.csv", "name,city\nann,oslo\n");
+    check_error("no numbers", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
+                "every column holds text", NULL);
+    free(path);
+    char missing[128];
+    snprintf(missing, sizeof missing, "%s/missing.csv", dir);
+    check_error("a missing file", open_spec(missing, NULL, &ctx), &ctx, UR_ERR_IO, "missing.csv",
+                NULL);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/unroll-csv-XXXXXX");
+    if (!mkdtemp(dir)) {
+        printf("FAIL: mkdtemp\n");
+        return 1;
+    }
+    test_windows();
+    test_formats();
+    test_errors();
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        printf("could not remove %s\n", dir);
+    if (failures) {
+        printf("%d failure(s)\n", failures);
+        return 1;
+    }
+    printf("csv series: all checks passed\n");
+    return 0;
+}
