@@ -486,3 +486,26 @@ ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx)
     free(path);
     return ds;
 }
+
+ur_status ur_csv_columns(const char *spec, char ***names, bool **numbers, int *n, ur_ctx *ctx)
+{
+    const char *query = strchr(spec, '?');
+    char *path = query ? strndup(spec, (size_t)(query - spec)) : strdup(spec);
+    csv_table t = {0};
+    *names = NULL;
+    *numbers = NULL;
+    *n = 0;
+    ur_status st = read_table(path, &t, ctx);
+    if (!st) {
+        *names = calloc((size_t)t.n_cols + 1, sizeof **names);
+        *numbers = calloc((size_t)t.n_cols + 1, sizeof **numbers);
+        for (int c = 0; c < t.n_cols; c++) {
+            (*names)[c] = strdup(t.names[c]);
+            (*numbers)[c] = !text_column(&t, c);
+        }
+        *n = t.n_cols;
+    }
+    table_clear(&t);
+    free(path);
+    return st;
+}

@@ -64,6 +64,11 @@ ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx);
  * (a field that is not a number, a row with a stray field, an unknown
  * column). */
 ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx);
+/* The columns of a CSV series (spec as above, its options ignored): names
+ * (NULL-terminated) and whether each holds numbers rather than text (a
+ * column of numbers with a hole still counts as numbers). Free each name,
+ * names and numbers. */
+ur_status ur_csv_columns(const char *spec, char ***names, bool **numbers, int *n, ur_ctx *ctx);
 
 /* Dispatches on spec: "mnist", "synthetic:...", a path ending in .npz, or a
  * path ending in .csv (with its options). */

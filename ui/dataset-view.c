@@ -2,7 +2,9 @@
  * .npz import through GtkFileChooserNative), loading in a GTask thread, the
  * preview (digit image or per-feature sequence plot, stepping through
  * samples), shapes and counts, the class-balance bars, and the fit check
- * against the model's inputs and outputs. */
+ * against the model's inputs and outputs. A CSV series shows its windowing
+ * (window, horizon, stride, target and feature columns, validation part,
+ * standardization) as rows that rewrite the spec's options. */
 #include "dataset-view.h"
 
 #include <adwaita.h>
@@ -40,6 +42,19 @@ struct _UnrollDatasetView {
     GtkWidget *balance_row, *balance_area;
     GtkWidget *fit_row, *fit_icon;
     GtkNativeDialog *chooser;
+
+    /* a CSV series' windowing */
+    GtkWidget *series_group;
+    AdwComboRow *target_row;
+    GtkStringList *targets;       /* the columns of numbers */
+    GtkWidget *features_row;      /* expander: a check per column of numbers */
+    GPtrArray *feature_checks;    /* GtkCheckButton, named by their column */
+    GtkWidget *last_toggled;      /* the check a person toggled last */
+    GtkWidget *window_spin, *horizon_spin, *stride_spin, *val_spin, *standardize_switch;
+    char **columns;               /* of the file on show (NULL-terminated) */
+    gboolean *numbers;
+    char *columns_path;           /* whose columns these are */
+    gboolean updating_series;
 
     char *spec;
     ur_dataset *ds;
@@ -195,45 +210,97 @@ typedef struct load_job {
     char *spec;
 } load_job;
 
+/* What the thread found: the dataset or why not, and a CSV's columns
+ * (known even when its options make no dataset, so that they can be
+ * changed). */
+typedef struct load_result {
+    ur_dataset *ds;
+    char *error;
+    char **columns;
+    gboolean *numbers;
+} load_result;
+
 static void load_job_free(load_job *job)
 {
     g_free(job->spec);
     g_free(job);
 }
 
+static void load_result_free(load_result *r)
+{
+    if (r->ds)
+        ur_dataset_free(r->ds);
+    g_free(r->error);
+    g_strfreev(r->columns);
+    g_free(r->numbers);
+    g_free(r);
+}
+
+/* "path.csv" or "path.csv?options" */
+static gboolean is_csv(const char *spec)
+{
+    const char *q = spec ? strchr(spec, '?') : NULL;
+    size_t n = spec ? (q ? (size_t)(q - spec) : strlen(spec)) : 0;
+    return n >= 4 && g_ascii_strncasecmp(spec + n - 4, ".csv", 4) == 0;
+}
+
 static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
     load_job *job = data;
+    load_result *r = g_new0(load_result, 1);
     ur_ctx ctx = {0};
-    ur_dataset *ds = ur_dataset_open(job->spec, 0, &ctx);
-    if (ds)
-        g_task_return_pointer(task, ds, (GDestroyNotify)ur_dataset_free);
-    else
-        g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", ctx.message);
+    r->ds = ur_dataset_open(job->spec, 0, &ctx);
+    if (!r->ds)
+        r->error = g_strdup(ctx.message);
+    if (is_csv(job->spec)) {
+        char **names = NULL;
+        bool *numbers = NULL;
+        int n = 0;
+        ur_ctx cctx = {0};
+        if (ur_csv_columns(job->spec, &names, &numbers, &n, &cctx) == UR_OK) {
+            r->columns = g_new0(char *, n + 1);
+            r->numbers = g_new0(gboolean, n + 1);
+            for (int i = 0; i < n; i++) {
+                r->columns[i] = g_strdup(names[i]);
+                r->numbers[i] = numbers[i];
+                free(names[i]);
+            }
+        }
+        free(names);
+        free(numbers);
+    }
+    g_task_return_pointer(task, r, (GDestroyNotify)load_result_free);
 }
 
 static void recheck(UnrollDatasetView *self);
 static void update_preview(UnrollDatasetView *self);
 
+static void show_series(UnrollDatasetView *self);
+static void series_changed(UnrollDatasetView *self);
+
 static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
 {
-    GError *error = NULL;
-    ur_dataset *ds = g_task_propagate_pointer(G_TASK(result), &error);
-    if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-        g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(result)))) {
-        if (ds)
-            ur_dataset_free(ds);
-        g_clear_error(&error);
+    load_result *r = g_task_propagate_pointer(G_TASK(result), NULL);
+    if (!r || g_cancellable_is_cancelled(g_task_get_cancellable(G_TASK(result)))) {
+        if (r)
+            load_result_free(r);
         return;
     }
     UnrollDatasetView *self = UNROLL_DATASET_VIEW(source);
     g_clear_object(&self->loading);
+    ur_dataset *ds = r->ds;
     self->ds = ds;
+    r->ds = NULL;
     g_clear_pointer(&self->error, g_free);
-    if (error) {
-        self->error = g_strdup(error->message);
-        g_error_free(error);
+    self->error = g_steal_pointer(&r->error);
+    if (r->columns) {
+        g_strfreev(self->columns);
+        g_free(self->numbers);
+        self->columns = g_steal_pointer(&r->columns);
+        self->numbers = g_steal_pointer(&r->numbers);
     }
+    load_result_free(r);
+    show_series(self);
     self->sample = 0;
     self->n_classes = 0;
     if (ds && ds->train.n_y > 0) {
@@ -527,7 +594,8 @@ static char *spec_title(const char *spec)
             g_autofree char *joined = g_strjoinv(", ", opts);
             return g_strdup_printf("%s (%s)", builtins[i].title, joined);
         }
-    return g_path_get_basename(spec);
+    g_autofree char *path = q ? g_strndup(spec, (gsize)(q - spec)) : g_strdup(spec);
+    return g_path_get_basename(path);
 }
 
 static void select_combo(UnrollDatasetView *self)
@@ -570,6 +638,8 @@ void unroll_dataset_view_set_spec(UnrollDatasetView *self, const char *spec)
     }
     g_clear_pointer(&self->error, g_free);
     self->n_classes = 0;
+    if (!is_csv(spec))
+        gtk_widget_set_visible(self->series_group, FALSE);
     self->loading = g_cancellable_new();
     load_job *job = g_new0(load_job, 1);
     job->spec = g_strdup(spec);
@@ -648,6 +718,235 @@ int unroll_dataset_view_get_sample(UnrollDatasetView *self)
     return self->sample;
 }
 
+/* ----------------------------------------------------- a CSV's windowing */
+
+/* The spec's path, without its options (g_free). */
+static char *spec_path(const char *spec)
+{
+    const char *q = strchr(spec, '?');
+    return q ? g_strndup(spec, (gsize)(q - spec)) : g_strdup(spec);
+}
+
+/* Option key of spec's query (g_free), or NULL when not given. */
+static char *spec_option(const char *spec, const char *key)
+{
+    const char *q = strchr(spec, '?');
+    if (!q)
+        return NULL;
+    g_auto(GStrv) items = g_strsplit(q + 1, "&", -1);
+    size_t n = strlen(key);
+    for (char **it = items; *it; it++)
+        if (strncmp(*it, key, n) == 0 && (*it)[n] == '=')
+            return g_strdup(*it + n + 1);
+    return NULL;
+}
+
+static double option_number(const char *spec, const char *key, double fallback)
+{
+    g_autofree char *v = spec_option(spec, key);
+    char *end = NULL;
+    double d = v ? g_ascii_strtod(v, &end) : fallback;
+    return v && end && !*end ? d : fallback;
+}
+
+static gboolean in_list(const char *list, const char *name)
+{
+    g_auto(GStrv) names = g_strsplit(list, ",", -1);
+    return g_strv_contains((const char *const *)names, name);
+}
+
+static void feature_toggled(GtkWidget *check, UnrollDatasetView *self)
+{
+    if (!self->updating_series)
+        self->last_toggled = check;
+    series_changed(self);
+}
+
+/* The feature checks for the file's columns of numbers (made again when
+ * another file shows). */
+static void build_feature_checks(UnrollDatasetView *self)
+{
+    for (guint i = 0; i < self->feature_checks->len; i++) {
+        GtkWidget *check = self->feature_checks->pdata[i];
+        GtkWidget *row = gtk_widget_get_ancestor(check, ADW_TYPE_ACTION_ROW);
+        adw_expander_row_remove(ADW_EXPANDER_ROW(self->features_row), row);
+    }
+    g_ptr_array_set_size(self->feature_checks, 0);
+    self->last_toggled = NULL;
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->targets));
+    gtk_string_list_splice(self->targets, 0, n, NULL);
+    for (int c = 0; self->columns[c]; c++) {
+        if (!self->numbers[c])
+            continue;
+        gtk_string_list_append(self->targets, self->columns[c]);
+        GtkWidget *row = adw_action_row_new();
+        adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), self->columns[c]);
+        GtkWidget *check = gtk_check_button_new();
+        gtk_widget_set_name(check, self->columns[c]);
+        adw_action_row_add_prefix(ADW_ACTION_ROW(row), check);
+        adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), check);
+        g_signal_connect(check, "toggled", G_CALLBACK(feature_toggled), self);
+        adw_expander_row_add_row(ADW_EXPANDER_ROW(self->features_row), row);
+        g_ptr_array_add(self->feature_checks, check);
+    }
+}
+
+/* The rows show the spec's options over the file's columns. */
+static void show_series(UnrollDatasetView *self)
+{
+    gboolean csv = is_csv(self->spec) && self->columns;
+    gtk_widget_set_visible(self->series_group, csv);
+    if (!csv)
+        return;
+    self->updating_series = TRUE;
+    g_autofree char *path = spec_path(self->spec);
+    if (g_strcmp0(path, self->columns_path) != 0) {
+        build_feature_checks(self);
+        g_free(self->columns_path);
+        self->columns_path = g_strdup(path);
+    }
+    guint n_targets = g_list_model_get_n_items(G_LIST_MODEL(self->targets));
+    g_autofree char *target = spec_option(self->spec, "target");
+    guint pick = n_targets ? n_targets - 1 : GTK_INVALID_LIST_POSITION;
+    for (guint i = 0; target && i < n_targets; i++)
+        if (in_list(target, gtk_string_list_get_string(self->targets, i))) {
+            pick = i;
+            break;
+        }
+    adw_combo_row_set_selected(self->target_row, pick);
+    g_autofree char *features = spec_option(self->spec, "features");
+    GString *chosen = g_string_new(NULL);
+    for (guint i = 0; i < self->feature_checks->len; i++) {
+        GtkWidget *check = self->feature_checks->pdata[i];
+        const char *name = gtk_widget_get_name(check);
+        gboolean on = !features || in_list(features, name);
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(check), on);
+        if (on)
+            g_string_append_printf(chosen, "%s%s", chosen->len ? ", " : "", name);
+    }
+    adw_expander_row_set_subtitle(ADW_EXPANDER_ROW(self->features_row), chosen->str);
+    g_string_free(chosen, TRUE);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->window_spin),
+                              option_number(self->spec, "window", 24));
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->horizon_spin),
+                              option_number(self->spec, "horizon", 1));
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->stride_spin),
+                              option_number(self->spec, "stride", 1));
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->val_spin), option_number(self->spec, "val", 0));
+    g_autofree char *standardize = spec_option(self->spec, "standardize");
+    gtk_switch_set_active(GTK_SWITCH(self->standardize_switch),
+                          g_strcmp0(standardize, "true") == 0);
+    self->updating_series = FALSE;
+}
+
+/* The spec the rows say, loaded. At least one feature stays chosen. */
+static void series_changed(UnrollDatasetView *self)
+{
+    if (self->updating_series || !is_csv(self->spec) || !self->columns)
+        return;
+    g_autofree char *path = spec_path(self->spec);
+    GString *spec = g_string_new(path);
+    g_string_append_printf(spec, "?window=%d",
+                           gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->window_spin)));
+    int horizon = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->horizon_spin));
+    int stride = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->stride_spin));
+    if (horizon != 1)
+        g_string_append_printf(spec, "&horizon=%d", horizon);
+    if (stride != 1)
+        g_string_append_printf(spec, "&stride=%d", stride);
+    guint pick = adw_combo_row_get_selected(self->target_row);
+    if (pick != GTK_INVALID_LIST_POSITION)
+        g_string_append_printf(spec, "&target=%s", gtk_string_list_get_string(self->targets, pick));
+    GString *features = g_string_new(NULL);
+    guint on = 0;
+    for (guint i = 0; i < self->feature_checks->len; i++)
+        if (gtk_check_button_get_active(GTK_CHECK_BUTTON(self->feature_checks->pdata[i]))) {
+            g_string_append_printf(features, "%s%s", on ? "," : "",
+                                   gtk_widget_get_name(self->feature_checks->pdata[i]));
+            on++;
+        }
+    if (on == 0 && self->feature_checks->len > 0) {
+        /* no features is no series: the last one unchecked comes back */
+        GtkWidget *back = self->last_toggled ? self->last_toggled : self->feature_checks->pdata[0];
+        self->updating_series = TRUE;
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(back), TRUE);
+        self->updating_series = FALSE;
+        g_string_append(features, gtk_widget_get_name(back));
+        on = 1;
+    }
+    if (on < self->feature_checks->len)
+        g_string_append_printf(spec, "&features=%s", features->str);
+    g_string_free(features, TRUE);
+    double val = gtk_spin_button_get_value(GTK_SPIN_BUTTON(self->val_spin));
+    if (val > 0)
+        g_string_append_printf(spec, "&val=%g", val);
+    if (gtk_switch_get_active(GTK_SWITCH(self->standardize_switch)))
+        g_string_append(spec, "&standardize=true");
+    unroll_dataset_view_set_spec(self, spec->str);
+    g_string_free(spec, TRUE);
+}
+
+static GtkWidget *series_spin(UnrollDatasetView *self, const char *title, const char *subtitle,
+                              double lo, double hi, double step, int digits, GtkWidget **spin)
+{
+    GtkWidget *row = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+    if (subtitle)
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+    *spin = gtk_spin_button_new_with_range(lo, hi, step);
+    gtk_spin_button_set_digits(GTK_SPIN_BUTTON(*spin), (guint)digits);
+    gtk_widget_set_valign(*spin, GTK_ALIGN_CENTER);
+    adw_action_row_add_suffix(ADW_ACTION_ROW(row), *spin);
+    adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), *spin);
+    g_signal_connect_swapped(*spin, "value-changed", G_CALLBACK(series_changed), self);
+    return row;
+}
+
+static GtkWidget *build_series(UnrollDatasetView *self)
+{
+    self->series_group = adw_preferences_group_new();
+    adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(self->series_group), "Series");
+    adw_preferences_group_set_description(ADW_PREFERENCES_GROUP(self->series_group),
+                                          "How the file’s rows become samples: a window of "
+                                          "rows predicts the target a horizon later");
+    self->targets = gtk_string_list_new(NULL);
+    self->target_row = ADW_COMBO_ROW(adw_combo_row_new());
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->target_row), "Target");
+    adw_combo_row_set_model(self->target_row, G_LIST_MODEL(self->targets));
+    g_object_unref(self->targets);
+    g_signal_connect_swapped(self->target_row, "notify::selected", G_CALLBACK(series_changed),
+                             self);
+    self->features_row = adw_expander_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->features_row), "Features");
+    self->feature_checks = g_ptr_array_new();
+    self->standardize_switch = gtk_switch_new();
+    gtk_widget_set_valign(self->standardize_switch, GTK_ALIGN_CENTER);
+    g_signal_connect_swapped(self->standardize_switch, "notify::active",
+                             G_CALLBACK(series_changed), self);
+    GtkWidget *standardize = adw_action_row_new();
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(standardize), "Standardize");
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(standardize),
+                                "Each column to mean 0 and deviation 1 over the training rows");
+    adw_action_row_add_suffix(ADW_ACTION_ROW(standardize), self->standardize_switch);
+    adw_action_row_set_activatable_widget(ADW_ACTION_ROW(standardize), self->standardize_switch);
+    GtkWidget *rows[] = {
+        GTK_WIDGET(self->target_row),
+        self->features_row,
+        series_spin(self, "Window", "Rows per sample", 1, 100000, 1, 0, &self->window_spin),
+        series_spin(self, "Horizon", "Rows from the window’s end to the target", 1, 100000, 1, 0,
+                    &self->horizon_spin),
+        series_spin(self, "Stride", "Rows between two samples’ starts", 1, 100000, 1, 0,
+                    &self->stride_spin),
+        series_spin(self, "Validation part", "The last fraction of the rows, windowed apart", 0,
+                    0.9, 0.05, 2, &self->val_spin),
+        standardize,
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+        adw_preferences_group_add(ADW_PREFERENCES_GROUP(self->series_group), rows[i]);
+    gtk_widget_set_visible(self->series_group, FALSE);
+    return self->series_group;
+}
+
 /* -------------------------------------------------------------- widgets */
 
 static void combo_selected(UnrollDatasetView *self)
@@ -667,8 +966,13 @@ static void chooser_response(GtkNativeDialog *dialog, int response, gpointer use
     if (response == GTK_RESPONSE_ACCEPT) {
         g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
         g_autofree char *path = file ? g_file_get_path(file) : NULL;
-        if (path)
+        if (path && is_csv(path)) {
+            /* a series starts standardized, as forecasting examples do */
+            g_autofree char *spec = g_strdup_printf("%s?window=24&standardize=true", path);
+            unroll_dataset_view_set_spec(self, spec);
+        } else if (path) {
             unroll_dataset_view_set_spec(self, path);
+        }
     }
     if (self->chooser == dialog)
         g_clear_object(&self->chooser);
@@ -682,11 +986,21 @@ static void import_clicked(UnrollDatasetView *self)
         "Import a Dataset", GTK_IS_WINDOW(root) ? GTK_WINDOW(root) : NULL,
         GTK_FILE_CHOOSER_ACTION_OPEN, "_Import", "_Cancel");
     gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(chooser), TRUE);
-    GtkFileFilter *filter = gtk_file_filter_new();
-    gtk_file_filter_set_name(filter, "NumPy archives (*.npz)");
-    gtk_file_filter_add_pattern(filter, "*.npz");
-    gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(chooser), filter);
-    g_object_unref(filter);
+    static const struct {
+        const char *name, *patterns[3];
+    } filters[] = {
+        {"Datasets (*.npz, *.csv)", {"*.npz", "*.csv", NULL}},
+        {"NumPy archives (*.npz)", {"*.npz", NULL}},
+        {"CSV time series (*.csv)", {"*.csv", NULL}},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(filters); i++) {
+        GtkFileFilter *filter = gtk_file_filter_new();
+        gtk_file_filter_set_name(filter, filters[i].name);
+        for (int k = 0; filters[i].patterns[k]; k++)
+            gtk_file_filter_add_pattern(filter, filters[i].patterns[k]);
+        gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(chooser), filter);
+        g_object_unref(filter);
+    }
     g_signal_connect(chooser, "response", G_CALLBACK(chooser_response), g_object_ref(self));
     g_set_object(&self->chooser, GTK_NATIVE_DIALOG(chooser));
     g_object_unref(chooser);
@@ -813,6 +1127,10 @@ static void unroll_dataset_view_finalize(GObject *object)
     g_free(self->file_spec);
     g_free(self->error);
     g_free(self->explanation);
+    g_strfreev(self->columns);
+    g_free(self->numbers);
+    g_free(self->columns_path);
+    g_ptr_array_unref(self->feature_checks);
     G_OBJECT_CLASS(unroll_dataset_view_parent_class)->finalize(object);
 }
 
@@ -834,7 +1152,7 @@ static void unroll_dataset_view_init(UnrollDatasetView *self)
     GtkWidget *group = adw_preferences_group_new();
     adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(group), "Dataset");
     self->import_button = gtk_button_new_from_icon_name("document-open-symbolic");
-    gtk_widget_set_tooltip_text(self->import_button, "Import a NumPy .npz File");
+    gtk_widget_set_tooltip_text(self->import_button, "Import a NumPy .npz or CSV File");
     gtk_widget_add_css_class(self->import_button, "flat");
     gtk_widget_set_valign(self->import_button, GTK_ALIGN_CENTER);
     g_signal_connect_swapped(self->import_button, "clicked", G_CALLBACK(import_clicked), self);
@@ -857,6 +1175,7 @@ static void unroll_dataset_view_init(UnrollDatasetView *self)
     gtk_widget_set_visible(self->fit_row, FALSE);
     adw_preferences_group_add(ADW_PREFERENCES_GROUP(group), self->fit_row);
     gtk_box_append(GTK_BOX(self->box), group);
+    gtk_box_append(GTK_BOX(self->box), build_series(self));
 
     gtk_box_append(GTK_BOX(self->box), build_preview(self));
 

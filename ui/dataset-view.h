@@ -1,6 +1,8 @@
 /* dataset-view.h — UnrollDatasetView, the dataset part of the Train page: a
- * built-in dataset (MNIST digits, synthetic adding/sine/parity) or an
- * imported .npz file, loaded in a thread; a preview (a digit and its label,
+ * built-in dataset (MNIST digits, synthetic adding/sine/parity), an imported
+ * .npz file or a CSV time series (with rows for its windowing: target,
+ * features, window, horizon, stride, validation part, standardization, that
+ * rewrite the spec's options), loaded in a thread; a preview (a digit and its label,
  * or one sequence per feature), shapes, counts and class balance; and a check,
  * in plain words, that the dataset fits the model's inputs and outputs. */
 #ifndef UNROLL_DATASET_VIEW_H
@@ -22,8 +24,9 @@ G_DECLARE_FINAL_TYPE(UnrollDatasetView, unroll_dataset_view, UNROLL, DATASET_VIE
 
 GtkWidget *unroll_dataset_view_new(void);
 
-/* Chooses and loads a dataset: "mnist", "synthetic:NAME[?...]" or a path to
- * an .npz file (loading happens in a thread; "changed" follows). */
+/* Chooses and loads a dataset: "mnist", "synthetic:NAME[?...]", a path to
+ * an .npz file or to a .csv with its options (ur_dataset_csv) (loading
+ * happens in a thread; "changed" follows). */
 void unroll_dataset_view_set_spec(UnrollDatasetView *self, const char *spec);
 const char *unroll_dataset_view_get_spec(UnrollDatasetView *self);
 gboolean unroll_dataset_view_is_loading(UnrollDatasetView *self);

@@ -129,6 +129,34 @@ static void test_windows(void)
     free(path);
 }
 
+static void test_columns(void)
+{
+    ur_ctx ctx = {0};
+    char *path = series_file();
+    char **names = NULL;
+    bool *numbers = NULL;
+    int n = 0;
+    char spec[300];
+    snprintf(spec, sizeof spec, "%s?window=99", path);
+    CHECK(ur_csv_columns(spec, &names, &numbers, &n, &ctx) == UR_OK, "%s", ctx.message);
+    CHECK(n == 4 && names && strcmp(names[0], "date") == 0 && strcmp(names[3], "b") == 0 &&
+              !names[4] && !numbers[0] && numbers[1] && numbers[2] && numbers[3],
+          "columns: %d", n);
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(numbers);
+    free(path);
+    path = write_file("hole2.csv", "a,b\n1,2\n3,\n");
+    CHECK(ur_csv_columns(path, &names, &numbers, &n, &ctx) == UR_OK && n == 2 && numbers[1],
+          "a column of numbers with a hole counts as numbers");
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    free(numbers);
+    free(path);
+}
+
 static void test_formats(void)
 {
     ur_ctx ctx = {0};
@@ -204,6 +232,7 @@ int main(void)
     }
     test_windows();
     test_formats();
+    test_columns();
     test_errors();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

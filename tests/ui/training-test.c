@@ -326,7 +326,7 @@ static void test_import_and_balance(UnrollWindow *win)
         labels[i] = i < 20 ? 0 : i < 30 ? 1 : i < 35 ? 2 : 3;
     g_autofree char *path = write_npz_labels("skewed.npz", 40, 12, 3, 3, labels);
     UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
-    GtkWidget *import = find_under(GTK_WIDGET(dv), has_tooltip, "Import a NumPy .npz File");
+    GtkWidget *import = find_under(GTK_WIDGET(dv), has_tooltip, "Import a NumPy .npz or CSV File");
     CHECK(import != NULL, "the import button");
     if (!import)
         return;
@@ -375,6 +375,121 @@ static void test_import_and_balance(UnrollWindow *win)
               (long long)counts[c]);
     cairo_surface_destroy(img);
     screenshot(gtk_widget_get_ancestor(GTK_WIDGET(dv), GTK_TYPE_SCROLLED_WINDOW), "dataset-npz");
+}
+
+static gboolean is_check_named(GtkWidget *w, gconstpointer name)
+{
+    return GTK_IS_CHECK_BUTTON(w) && g_strcmp0(gtk_widget_get_name(w), name) == 0;
+}
+
+static GtkWidget *row_spin(GtkWidget *root, const char *title)
+{
+    GtkWidget *row = find_under(root, is_row_titled, title);
+    return row ? find_type(row, GTK_TYPE_SPIN_BUTTON) : NULL;
+}
+
+/* The x shape of the loaded dataset: (N, T, F) into t and f (0 when none). */
+static void x_shape(UnrollDatasetView *dv, int64_t *t, int64_t *f)
+{
+    const ur_dataset *ds = unroll_dataset_view_get_dataset(dv);
+    *t = ds ? ds->train.x[0]->t.dim[1] : 0;
+    *f = ds ? ds->train.x[0]->t.dim[2] : 0;
+}
+
+/* A CSV series: its windowing rows over the file's columns; the target, a
+ * feature, the window and the validation part changed through them rewrite
+ * the spec, and the data follows until it fits a two-feature model. */
+static void test_csv_series(UnrollWindow *win)
+{
+    static const char *const model =
+        "{\"name\": \"two_features\", \"layers\": ["
+        "{\"name\": \"hours\", \"class\": \"Input\", \"shape\": [null, 2]},"
+        "{\"name\": \"lstm\", \"class\": \"LSTM\", \"units\": 8},"
+        "{\"name\": \"next\", \"class\": \"Dense\", \"units\": 1}]}";
+    ur_ctx ctx = {0};
+    ur_value *v = ur_json_parse(model, strlen(model), "csv model", &ctx);
+    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, NULL) : NULL;
+    ur_value_free(v);
+    CHECK(doc != NULL, "csv model");
+    if (!doc)
+        return;
+    unroll_window_set_document(win, doc);
+    g_autofree char *csv = g_build_filename(g_getenv("UNROLL_DATADIR"), "examples", "weather.csv",
+                                            NULL);
+    g_autofree char *json = g_strdup_printf("{\"dataset\": \"%s?window=24&standardize=true\", "
+                                            "\"loss\": \"auto\"}", csv);
+    settings(win, json);
+    UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
+    GtkWidget *root = GTK_WIDGET(dv);
+    CHECK(unroll_dataset_view_get_dataset(dv) != NULL, "the series loads: %s",
+          unroll_dataset_view_get_error(dv));
+    const char *why = unroll_training_view_get_blocker(view_of(win));
+    CHECK(why && strstr(why, "(None, None, 2)") && strstr(why, "(N, 24, 3)"),
+          "three features for a two-feature model: %s", why ? why : "(fits)");
+    GtkWidget *target = find_under(root, is_row_titled, "Target");
+    GtkWidget *features = find_under(root, is_row_titled, "Features");
+    GtkWidget *pressure = find_under(root, is_check_named, "pressure");
+    GtkWidget *window = row_spin(root, "Window"), *val = row_spin(root, "Validation part");
+    CHECK(target && features && pressure && window && val && gtk_widget_is_drawable(target),
+          "the series' rows show");
+    if (!target || !features || !pressure || !window || !val)
+        return;
+    GListModel *names = adw_combo_row_get_model(ADW_COMBO_ROW(target));
+    CHECK(g_list_model_get_n_items(names) == 3 &&
+              g_str_equal(gtk_string_list_get_string(GTK_STRING_LIST(names), 0), "temp") &&
+              g_str_equal(gtk_string_list_get_string(GTK_STRING_LIST(names), 2), "pressure"),
+          "the targets are the columns of numbers (not the time)");
+    CHECK(adw_combo_row_get_selected(ADW_COMBO_ROW(target)) == 2, "the last one by default");
+    CHECK(g_strcmp0(adw_expander_row_get_subtitle(ADW_EXPANDER_ROW(features)),
+                    "temp, humidity, pressure") == 0,
+          "features: %s", adw_expander_row_get_subtitle(ADW_EXPANDER_ROW(features)));
+
+    adw_combo_row_set_selected(ADW_COMBO_ROW(target), 0);
+    CHECK(pump_until(dataset_ready, win, 20000), "loads");
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(pressure), FALSE);
+    CHECK(pump_until(dataset_ready, win, 20000), "loads");
+    const char *spec = unroll_dataset_view_get_spec(dv);
+    CHECK(strstr(spec, "target=temp") && strstr(spec, "features=temp,humidity") &&
+              strstr(spec, "standardize=true"),
+          "the spec follows the rows: %s", spec);
+    int64_t t, f;
+    x_shape(dv, &t, &f);
+    CHECK(t == 24 && f == 2, "x is (N, %lld, %lld)", (long long)t, (long long)f);
+    CHECK(unroll_training_view_get_blocker(view_of(win)) == NULL, "now it fits: %s",
+          unroll_training_view_get_blocker(view_of(win)));
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(window), 12);
+    CHECK(pump_until(dataset_ready, win, 20000), "loads");
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(val), 0.25);
+    CHECK(pump_until(dataset_ready, win, 20000), "loads");
+    x_shape(dv, &t, &f);
+    const ur_dataset *ds = unroll_dataset_view_get_dataset(dv);
+    CHECK(t == 12 && ds && ds->val.n_x == 1 && ur_data_count(&ds->val) == 500 - 12,
+          "window 12 and a quarter apart: T %lld, %lld validation samples", (long long)t,
+          ds && ds->val.n_x ? (long long)ur_data_count(&ds->val) : -1LL);
+    /* unchecking every feature keeps one */
+    GtkWidget *temp = find_under(root, is_check_named, "temp");
+    GtkWidget *humidity = find_under(root, is_check_named, "humidity");
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(temp), FALSE);
+    pump_until(dataset_ready, win, 20000);
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(humidity), FALSE);
+    pump_until(dataset_ready, win, 20000);
+    x_shape(dv, &t, &f);
+    CHECK(f == 1 && gtk_check_button_get_active(GTK_CHECK_BUTTON(humidity)) &&
+              strstr(unroll_dataset_view_get_spec(dv), "features=humidity"),
+          "the last one unchecked stays: %lld features, %s", (long long)f,
+          unroll_dataset_view_get_spec(dv));
+    gtk_check_button_set_active(GTK_CHECK_BUTTON(temp), TRUE);
+    pump_until(dataset_ready, win, 20000);
+    adw_expander_row_set_expanded(ADW_EXPANDER_ROW(features), TRUE);
+    screenshot(gtk_widget_get_ancestor(root, GTK_TYPE_SCROLLED_WINDOW), "dataset-csv");
+    /* a window too long for the file: the error says so, the rows stay */
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(window), 5000);
+    CHECK(pump_until(dataset_ready, win, 20000), "loads");
+    CHECK(unroll_dataset_view_get_error(dv) && strstr(unroll_dataset_view_get_error(dv), "too few"),
+          "a window of 5000: %s", unroll_dataset_view_get_error(dv));
+    CHECK(gtk_widget_is_drawable(target), "the rows stay to fix it");
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(window), 24);
+    pump_until(dataset_ready, win, 20000);
 }
 
 /* A model without remembered settings gets the built-in dataset its input
@@ -806,6 +921,7 @@ int main(int argc, char **argv)
     test_dataset_guess(win);
     test_npz(win);
     test_import_and_balance(win);
+    test_csv_series(win);
     test_train_pause_stop(win);
     test_device_failure_and_open(win);
     test_mnist_screens(app, win);
