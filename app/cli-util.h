@@ -111,5 +111,6 @@ int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_datasets(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c — the `unroll` executable: dispatches to the subcommands (summary,
- * train, predict, runs, export), prints the top-level help and version. Run
+ * train, predict, runs, export, datasets), prints the top-level help and version. Run
  * bare, or with a model file (FILE.json), it opens the window when the build
  * has one (UNROLL_HAVE_GUI) and says how to get it otherwise. */
 #include "cli-util.h"
@@ -27,6 +27,7 @@ static const subcommand subcommands[] = {
     {"predict", cmd_predict, "run a model on .npy inputs and write .npy outputs"},
     {"runs", cmd_runs, "list, show, compare, delete recorded runs; print their metrics"},
     {"export", cmd_export, "write a recorded run's checkpointed weights to a file"},
+    {"datasets", cmd_datasets, "list the datasets, or show what one holds"},
     {NULL, NULL, NULL},
 };
 

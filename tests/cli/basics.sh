@@ -32,4 +32,19 @@ expect_fail "no arguments" \
 expect_fail "usage error status" "unknown option" "$UNROLL" summary --nope
 [ "$rc" = 2 ] || fail "usage error: exit status $rc, expected 2"
 
+# datasets: the list, and what a dataset holds
+expect_ok "datasets" "$UNROLL" datasets &&
+    grep -q "^  FILE.csv\[?OPTIONS\]" "$TMP/out" || fail "datasets lists the CSV series"
+expect_ok "datasets mnist" "$UNROLL" datasets mnist &&
+    grep -q "^training     8,000 samples: x (8000, 28, 28) float32, y (8000,) int32$" "$TMP/out" &&
+    grep -Eq "^classes      10: 0=[0-9]+, 1=" "$TMP/out" || fail "datasets mnist: $(cat "$TMP/out")"
+expect_ok "datasets weather.csv" "$UNROLL" datasets \
+    "$SRC/data/examples/weather.csv?window=24&target=temp&val=0.2" &&
+    grep -q "^validation   376 samples: x (376, 24, 3) float32, y (376, 1) float32$" "$TMP/out" &&
+    grep -q "^columns      time (text), temp, humidity, pressure$" "$TMP/out" ||
+    fail "datasets weather.csv: $(cat "$TMP/out")"
+expect_fail "datasets of a missing file" "missing.csv: No such file" \
+    "$UNROLL" datasets "$TMP/missing.csv"
+expect_fail "datasets with two specs" "give one dataset" "$UNROLL" datasets mnist mnist
+
 finish
