@@ -143,9 +143,15 @@ static const ur_value *object_get(const ur_value *obj, const char *key)
     return obj && obj->type == UR_VALUE_OBJECT ? ur_value_get(obj, key) : NULL;
 }
 
-/* A value as a table cell: strings bare, anything else as JSON. */
-static char *value_text(const ur_value *v)
+/* A setting as a table cell: strings bare, a clipping that is off (a
+ * negative clipnorm, global_clipnorm or clipvalue) as "off", anything else
+ * as JSON. */
+static char *value_text(const char *key, const ur_value *v)
 {
+    if (v->type == UR_VALUE_NUMBER && v->u.num < 0 && strncmp(key, "clip", 4) == 0)
+        return strdup("off");
+    if (v->type == UR_VALUE_NUMBER && v->u.num < 0 && strcmp(key, "global_clipnorm") == 0)
+        return strdup("off");
     return v->type == UR_VALUE_STRING ? strdup(v->u.str) : ur_json_write(v, -1);
 }
 
@@ -276,7 +282,7 @@ static bool add_hparams(ur_run_compare *c, ur_value **hp, int n)
                 return false;
             for (int j = 0; j < n; j++) {
                 const ur_value *v = object_get(hp[j], key);
-                if (v && !(h->cells[j] = value_text(v)))
+                if (v && !(h->cells[j] = value_text(key, v)))
                     return false;
             }
         }

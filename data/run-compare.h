@@ -11,7 +11,8 @@
 #include <stdbool.h>
 
 /* One hyper-parameter across the runs: cells[i] is run i's value as text
- * (strings bare, anything else as JSON), NULL when run i lacks it. */
+ * (strings bare, a clipping that is off as "off", anything else as JSON),
+ * NULL when run i lacks it. */
 typedef struct ur_compare_hparam {
     char *name;
     char **cells;

@@ -63,6 +63,9 @@ static void test_compare(ur_store *s, int64_t a, int64_t b)
           "optimizer");
     h = hparam(&c, "batch_size");
     CHECK(h && !h->differ && strcmp(h->cells[0], "16") == 0, "batch_size");
+    h = hparam(&c, "clipnorm");
+    CHECK(h && !h->differ && strcmp(h->cells[0], "off") == 0, "clipnorm off: %s",
+          h ? h->cells[0] : "none");
     int differ = 0;
     for (int i = 0; i < c.n_hparams; i++)
         differ += c.hparams[i].differ;
