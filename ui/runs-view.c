@@ -262,6 +262,18 @@ static ur_store *open_store(UnrollRunsView *self, GError **error)
     return s;
 }
 
+/* The store, or NULL after a toast that says why not. */
+static ur_store *open_store_or_toast(UnrollRunsView *self)
+{
+    GError *error = NULL;
+    ur_store *s = open_store(self, &error);
+    if (!s) {
+        toast(self, error->message);
+        g_error_free(error);
+    }
+    return s;
+}
+
 static UnrollRunItem *find_item(UnrollRunsView *self, gint64 id)
 {
     guint n = g_list_model_get_n_items(G_LIST_MODEL(self->runs));
@@ -665,13 +677,9 @@ static void fill_events(UnrollRunsView *self, GPtrArray *items)
 {
     clear_grid(self->event_grid);
     g_ptr_array_set_size(self->event_rows, 0);
-    GError *error = NULL;
-    ur_store *s = open_store(self, &error);
-    if (!s) {
-        toast(self, error->message);
-        g_error_free(error);
+    ur_store *s = open_store_or_toast(self);
+    if (!s)
         return;
-    }
     int row = 0;
     for (guint i = 0; i < items->len; i++) {
         UnrollRunItem *item = items->pdata[i];
@@ -742,13 +750,9 @@ static void fill_charts(UnrollRunsView *self, GPtrArray *items)
     unroll_chart_remove_all_series(loss);
     unroll_chart_remove_all_series(acc);
     g_ptr_array_set_size(self->series_names, 0);
-    GError *error = NULL;
-    ur_store *s = open_store(self, &error);
-    if (!s) {
-        toast(self, error->message);
-        g_error_free(error);
+    ur_store *s = open_store_or_toast(self);
+    if (!s)
         return;
-    }
     gboolean has_acc = FALSE;
     guint n = MIN(items->len, MAX_CHART_RUNS);
     for (guint i = 0; i < n; i++) {

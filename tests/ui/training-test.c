@@ -56,6 +56,21 @@ static void settings(UnrollWindow *win, const char *json)
     pump(50);
 }
 
+/* A model from JSON text as the window's document; FALSE after a failed
+ * check. */
+static gboolean open_model_json(UnrollWindow *win, const char *json, const char *what)
+{
+    ur_ctx ctx = {0};
+    g_autoptr(GError) error = NULL;
+    ur_value *v = ur_json_parse(json, strlen(json), what, &ctx);
+    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, &error) : NULL;
+    ur_value_free(v);
+    CHECK(doc != NULL, "%s: %s", what, error ? error->message : ctx.message);
+    if (doc)
+        unroll_window_set_document(win, doc);
+    return doc != NULL;
+}
+
 static void load_template(UnrollWindow *win, const char *file)
 {
     g_autoptr(GError) error = NULL;
@@ -406,14 +421,8 @@ static void test_csv_series(UnrollWindow *win)
         "{\"name\": \"hours\", \"class\": \"Input\", \"shape\": [null, 2]},"
         "{\"name\": \"lstm\", \"class\": \"LSTM\", \"units\": 8},"
         "{\"name\": \"next\", \"class\": \"Dense\", \"units\": 1}]}";
-    ur_ctx ctx = {0};
-    ur_value *v = ur_json_parse(model, strlen(model), "csv model", &ctx);
-    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, NULL) : NULL;
-    ur_value_free(v);
-    CHECK(doc != NULL, "csv model");
-    if (!doc)
+    if (!open_model_json(win, model, "csv model"))
         return;
-    unroll_window_set_document(win, doc);
     g_autofree char *csv = g_build_filename(g_getenv("UNROLL_DATADIR"), "examples", "weather.csv",
                                             NULL);
     g_autofree char *json = g_strdup_printf("{\"dataset\": \"%s?window=24&standardize=true\", "
@@ -501,14 +510,8 @@ static void test_dataset_guess(UnrollWindow *win)
         "{\"name\": \"pairs\", \"class\": \"Input\", \"shape\": [null, 2]},"
         "{\"name\": \"lstm\", \"class\": \"LSTM\", \"units\": 4},"
         "{\"name\": \"total\", \"class\": \"Dense\", \"units\": 1}]}";
-    ur_ctx ctx = {0};
-    ur_value *v = ur_json_parse(model, strlen(model), "fresh model", &ctx);
-    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, NULL) : NULL;
-    ur_value_free(v);
-    CHECK(doc != NULL, "fresh model");
-    if (!doc)
+    if (!open_model_json(win, model, "fresh model"))
         return;
-    unroll_window_set_document(win, doc);
     CHECK(pump_until(dataset_ready, win, 20000), "dataset");
     UnrollDatasetView *dv = unroll_training_view_get_dataset_view(view_of(win));
     CHECK(g_strcmp0(unroll_dataset_view_get_spec(dv), "synthetic:adding") == 0,
@@ -526,15 +529,8 @@ static void test_npz(UnrollWindow *win)
         "{\"name\": \"steps\", \"class\": \"Input\", \"shape\": [null, 3]},"
         "{\"name\": \"gru\", \"class\": \"GRU\", \"units\": 8},"
         "{\"name\": \"classes\", \"class\": \"Dense\", \"units\": 5, \"activation\": \"softmax\"}]}";
-    ur_ctx ctx = {0};
-    ur_value *v = ur_json_parse(model, strlen(model), "npz model", &ctx);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(UnrollDocument) doc = v ? unroll_document_new_from_value(v, &error) : NULL;
-    ur_value_free(v);
-    CHECK(doc != NULL, "npz model: %s", error ? error->message : ctx.message);
-    if (!doc)
+    if (!open_model_json(win, model, "npz model"))
         return;
-    unroll_window_set_document(win, doc);
     g_autofree char *good = write_npz("good.npz", 40, 12, 3, 4);
     g_autofree char *labels = write_npz("labels.npz", 40, 12, 3, 7);
     g_autofree char *features = write_npz("features.npz", 40, 12, 2, 4);
