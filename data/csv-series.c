@@ -24,6 +24,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,16 +159,11 @@ static char *next_field(char **p, char sep, bool *last)
     return s;
 }
 
-static ur_status read_table(const char *path, csv_table *t, ur_ctx *ctx)
+/* Parses text (len bytes, a NUL after them; modified in place) named path. */
+static ur_status parse_table(char *text, size_t len, const char *path, csv_table *t, ur_ctx *ctx)
 {
-    size_t len;
-    char *text = ur_file_read_all(path, &len, ctx);
-    if (!text)
-        return ctx ? ctx->status : UR_ERR_IO;
-    if (memchr(text, '\0', len)) {
-        free(text);
+    if (memchr(text, '\0', len))
         return ur_error(ctx, UR_ERR_FORMAT, "%s: this is not a text file", path);
-    }
     memset(t, 0, sizeof *t);
     t->path = path;
     ur_status st = UR_OK;
@@ -256,7 +252,7 @@ static ur_status read_table(const char *path, csv_table *t, ur_ctx *ctx)
             const char *f = next_field(&p, sep, &last);
             char *end;
             double v = f[0] ? strtod(f, &end) : NAN;
-            if (!f[0] || *end || !isfinite(v)) {
+            if (!f[0] || *end || !(fabs(v) <= FLT_MAX)) {
                 v = NAN;
                 if (!t->bad_line[c]) {
                     t->bad_line[c] = line_no;
@@ -268,12 +264,30 @@ static ur_status read_table(const char *path, csv_table *t, ur_ctx *ctx)
         }
         t->n_rows++;
     }
-    free(text);
     if (!st && !t->names)
         st = ur_error(ctx, UR_ERR_FORMAT, "%s: the file is empty: it needs a header line naming "
                       "the columns, then one line per timestep", path);
     if (st)
         table_clear(t);
+    return st;
+}
+
+/* The file at path, or (text not NULL) len bytes of text named path. */
+static ur_status read_table(const char *path, const char *text, size_t len, csv_table *t,
+                            ur_ctx *ctx)
+{
+    char *copy;
+    if (text) {
+        copy = malloc(len + 1);
+        if (!copy)
+            return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", path);
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+    } else if (!(copy = ur_file_read_all(path, &len, ctx))) {
+        return ctx ? ctx->status : UR_ERR_IO;
+    }
+    ur_status st = parse_table(copy, len, path, t, ctx);
+    free(copy);
     return st;
 }
 
@@ -296,6 +310,13 @@ static bool text_column(const csv_table *t, int c) { return t->bad_line[c] == t-
 
 static ur_status not_a_number(const csv_table *t, int c, const char *what, ur_ctx *ctx)
 {
+    char *end;
+    const char *text = t->bad_text[c] ? t->bad_text[c] : "";
+    double v = strtod(text, &end);
+    if (text[0] && !*end && isfinite(v))
+        return ur_error(ctx, UR_ERR_FORMAT, "%s:%lld:%d: column '%s' (%s) holds %s, beyond "
+                        "float32's range (±3.4e38)", t->path, (long long)t->bad_line[c],
+                        t->bad_col[c], t->names[c], what, text);
     return ur_error(ctx, UR_ERR_FORMAT, "%s:%lld:%d: column '%s' (%s) holds '%s', which is not "
                     "a number", t->path, (long long)t->bad_line[c], t->bad_col[c], t->names[c],
                     what, t->bad_text[c] ? t->bad_text[c] : "");
@@ -423,7 +444,7 @@ static void standardize(csv_table *t, const int *fc, int nf, const int *tc, int 
     }
 }
 
-ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx)
+static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, ur_ctx *ctx)
 {
     const char *query = strchr(spec, '?');
     char *path = query ? strndup(spec, (size_t)(query - spec)) : strdup(spec);
@@ -433,7 +454,7 @@ ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx)
     ur_dataset *ds = NULL;
     ur_status st = parse_options(path, query ? query + 1 : NULL, &o, ctx);
     if (!st)
-        st = read_table(path, &t, ctx); /* t stays empty on failure */
+        st = read_table(path, text, len, &t, ctx); /* t stays empty on failure */
     if (!st)
         st = pick_columns(&t, "target", o.target, true, &tc, &nt, ctx);
     if (!st)
@@ -487,6 +508,13 @@ ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx)
     return ds;
 }
 
+ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx) { return csv_dataset(spec, NULL, 0, ctx); }
+
+ur_dataset *ur_dataset_csv_mem(const char *text, size_t len, const char *spec, ur_ctx *ctx)
+{
+    return csv_dataset(spec, text, len, ctx);
+}
+
 ur_status ur_csv_columns(const char *spec, char ***names, bool **numbers, int *n, ur_ctx *ctx)
 {
     const char *query = strchr(spec, '?');
@@ -495,7 +523,7 @@ ur_status ur_csv_columns(const char *spec, char ***names, bool **numbers, int *n
     *names = NULL;
     *numbers = NULL;
     *n = 0;
-    ur_status st = read_table(path, &t, ctx);
+    ur_status st = read_table(path, NULL, 0, &t, ctx);
     if (!st) {
         *names = calloc((size_t)t.n_cols + 1, sizeof **names);
         *numbers = calloc((size_t)t.n_cols + 1, sizeof **numbers);

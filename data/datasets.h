@@ -64,6 +64,9 @@ ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx);
  * (a field that is not a number, a row with a stray field, an unknown
  * column). */
 ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx);
+/* The same from len bytes of text in memory; spec names them (its path part
+ * in messages) and gives the options. */
+ur_dataset *ur_dataset_csv_mem(const char *text, size_t len, const char *spec, ur_ctx *ctx);
 /* The columns of a CSV series (spec as above, its options ignored): names
  * (NULL-terminated) and whether each holds numbers rather than text (a
  * column of numbers with a hole still counts as numbers). Free each name,

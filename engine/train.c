@@ -900,7 +900,7 @@ static ur_status device_step(ur_trainer *t, int64_t s, int64_t n, ur_ctx *ctx)
         be->ctl_set_lr(be, t->cfg.optimizer.learning_rate);
         t->lr_dirty = false;
     }
-    ur_status st;
+    ur_status st = UR_OK; /* a capture that cannot begin runs the step eagerly */
     bool graphable = t->dv.data && !t->dv.masks && !t->dv.no_graph && be->capture_begin &&
                      n == t->cfg.batch_size;
     uint64_t key[2] = {ur_model_plan_id(m), be->generation(be)};

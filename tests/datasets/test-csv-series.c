@@ -205,6 +205,10 @@ static void test_errors(void)
     check_error("an empty field in a feature", open_spec(path, "window=1&target=a", &ctx), &ctx,
                 UR_ERR_FORMAT, "hole.csv:3:2: column 'b' (features)", NULL);
     free(path);
+    path = write_file("huge.csv", "a,b\n1,2\n3,1e39\n");
+    check_error("a number beyond float32", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
+                "huge.csv:3:2: column 'b' (target) holds 1e39, beyond float32's range", NULL);
+    free(path);
     path = write_file("twice.csv", "a,b,a\n1,2,3\n");
     check_error("a name twice", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
                 "twice.csv:1:3: the column name 'a' is given twice", NULL);

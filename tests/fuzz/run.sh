@@ -5,13 +5,13 @@
 # New inputs go to <build>/fuzz-corpus/<target>/, crashes to
 # <build>/fuzz-crash-<target>-*. Exits non-zero when a target finds a crash.
 #
-# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]   (targets: json model-file npy npz safetensors)
+# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]   (targets: json model-file npy npz safetensors csv)
 #        FUZZ_BUILD_DIR=dir FUZZ_JOBS=n tests/fuzz/run.sh 300
 set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-json model-file npy npz safetensors}
+targets=${*:-json model-file npy npz safetensors csv}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD_DIR:-$src/build-fuzz}
 
