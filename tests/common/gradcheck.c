@@ -201,7 +201,7 @@ int gc_forward(ur_model *m, const ur_tensor *inputs, bool training, uint64_t see
     return 0;
 }
 
-int gc_expect_forward_error(ur_model *m, const ur_tensor *inputs, bool training, ...)
+int gc_expect_forward_error(ur_model *m, const ur_tensor *inputs, int training, ...)
 {
     ur_ctx ctx = {0};
     ur_rng rng;

@@ -79,8 +79,9 @@ ur_tensor gc_view(ur_dtype dtype, const void *data, int rank, const int64_t *dim
 /* ur_model_forward with a generator seeded with seed; 1 (printed) on failure. */
 int gc_forward(ur_model *m, const ur_tensor *inputs, bool training, uint64_t seed);
 /* 0 when that forward fails with a message containing every one of the
- * NULL-terminated substrings; prints otherwise. */
-int gc_expect_forward_error(ur_model *m, const ur_tensor *inputs, bool training, ...)
+ * NULL-terminated substrings; prints otherwise. (training is an int: the
+ * last parameter before "..." must not be promoted.) */
+int gc_expect_forward_error(ur_model *m, const ur_tensor *inputs, int training, ...)
     __attribute__((sentinel));
 
 /* Runs the gradient check on m (which keeps its weights except where
