@@ -1302,7 +1302,8 @@ void ur_trainer_save_state(const ur_trainer *t, void *buf)
     p += sizeof h;
     memcpy(p, t->r.idx, (size_t)t->n * sizeof(int64_t));
     p += (size_t)t->n * sizeof(int64_t);
-    memcpy(p, slots, n_slots * sizeof(float));
+    if (n_slots) /* plain SGD has none (and no slot array) */
+        memcpy(p, slots, n_slots * sizeof(float));
     p += n_slots * sizeof(float);
     const ur_graph *g = ur_model_graph(t->m);
     for (int i = 0; i < ur_graph_n_layers(g); i++) {
@@ -1349,7 +1350,8 @@ ur_status ur_trainer_load_state(ur_trainer *t, const void *buf, size_t len, ur_c
             return ur_error(ctx, UR_ERR_FORMAT, "the training state's sample order is corrupt");
     memcpy(t->r.idx, p, (size_t)h.n * sizeof(int64_t));
     p += (size_t)h.n * sizeof(int64_t);
-    memcpy(slots, p, n_slots * sizeof(float));
+    if (n_slots)
+        memcpy(slots, p, n_slots * sizeof(float));
     p += n_slots * sizeof(float);
     t->dslots_stale = true;
     ur_optimizer_set_iterations(t->opt, h.iterations);

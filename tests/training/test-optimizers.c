@@ -266,7 +266,8 @@ static void check_reconfigure(const char *from, const ur_optimizer_config *to,
     size_t na;
     float old[15];
     const float *slots = ur_optimizer_slots(a, &na);
-    memcpy(old, slots, na * sizeof(float));
+    if (na)
+        memcpy(old, slots, na * sizeof(float));
     CHECK(ur_optimizer_reconfigure(a, to), "%s: reconfigure failed", from);
     size_t nr, nb;
     float *sa = ur_optimizer_slots(a, &nr);
