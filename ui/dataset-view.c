@@ -600,6 +600,8 @@ static char *spec_title(const char *spec)
 
 static void select_combo(UnrollDatasetView *self)
 {
+    /* the list's splice changes the selection too: no reload from it */
+    self->updating_combo = TRUE;
     guint pos = GTK_INVALID_LIST_POSITION;
     for (guint i = 0; i < N_BUILTINS; i++)
         if (g_str_equal(self->spec, builtins[i].spec))
@@ -614,7 +616,6 @@ static void select_combo(UnrollDatasetView *self)
         gtk_string_list_splice(self->choices, N_BUILTINS, n - N_BUILTINS, add);
         pos = N_BUILTINS;
     }
-    self->updating_combo = TRUE;
     adw_combo_row_set_selected(self->combo, pos);
     self->updating_combo = FALSE;
 }
@@ -625,8 +626,9 @@ void unroll_dataset_view_set_spec(UnrollDatasetView *self, const char *spec)
     g_return_if_fail(spec != NULL);
     if (self->spec && g_str_equal(self->spec, spec) && (self->ds || self->loading))
         return;
+    char *copy = g_strdup(spec); /* spec may be one of ours, freed below */
     g_free(self->spec);
-    self->spec = g_strdup(spec);
+    self->spec = copy;
     select_combo(self);
     if (self->loading) {
         g_cancellable_cancel(self->loading);
@@ -638,11 +640,11 @@ void unroll_dataset_view_set_spec(UnrollDatasetView *self, const char *spec)
     }
     g_clear_pointer(&self->error, g_free);
     self->n_classes = 0;
-    if (!is_csv(spec))
+    if (!is_csv(self->spec))
         gtk_widget_set_visible(self->series_group, FALSE);
     self->loading = g_cancellable_new();
     load_job *job = g_new0(load_job, 1);
-    job->spec = g_strdup(spec);
+    job->spec = g_strdup(self->spec);
     GTask *task = g_task_new(self, self->loading, load_done, NULL);
     g_task_set_task_data(task, job, (GDestroyNotify)load_job_free);
     g_task_run_in_thread(task, load_thread);

@@ -110,6 +110,14 @@ static gboolean is_done(gpointer win)
     return s == UNROLL_TRAIN_FINISHED || s == UNROLL_TRAIN_FAILED;
 }
 
+/* The page shows how the last run ended. */
+static gboolean page_settled(gpointer win)
+{
+    const char *s = unroll_training_view_get_status_text(view_of(win));
+    return g_strcmp0(s, "Failed") == 0 || g_strcmp0(s, "Finished") == 0 ||
+           g_strcmp0(s, "Stopped") == 0;
+}
+
 static gboolean is_training(gpointer win)
 {
     unroll_train_progress p;
@@ -717,6 +725,8 @@ static void test_device_failure_and_open(UnrollWindow *win)
                   "\"batch_size\": 32, \"device\": \"cuda\"}");
     activate(win, "train", NULL);
     CHECK(pump_until(is_done, win, 60000), "the cuda run ends");
+    /* the worker's state first, then its "finished" reaches the page */
+    pump_until(page_settled, win, 10000);
     pump(100);
     if (unroll_train_worker_get_state(worker_of(win)) == UNROLL_TRAIN_FINISHED) {
         g_printerr("(a GPU is usable here: the device failure is not tried)\n");
