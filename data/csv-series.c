@@ -138,25 +138,67 @@ static ur_status parse_options(const char *path, const char *query, csv_options 
 
 /* ----------------------------------------------------------------- reading */
 
-/* The next field of line (from *p to the separator or the end), trimmed,
- * with surrounding double quotes removed; *p moves past the separator. */
-static char *next_field(char **p, char sep, bool *last)
+static char *trim(char *s)
 {
-    char *s = *p, *e = strchr(s, sep);
-    *last = !e;
-    if (e)
-        *e = '\0';
-    *p = e ? e + 1 : s + strlen(s);
     while (isspace((unsigned char)*s))
         s++;
     char *t = s + strlen(s);
     while (t > s && isspace((unsigned char)t[-1]))
         *--t = '\0';
-    if (t - s >= 2 && s[0] == '"' && t[-1] == '"') {
-        t[-1] = '\0';
-        s++;
-    }
     return s;
+}
+
+/* Splits line in place into its fields, trimmed, as RFC 4180 quotes them
+ * ("a, b" is one field, "" inside quotes is a quote). Stores at most max
+ * field pointers into out and returns how many fields there are, or -1
+ * with *bad the 1-based column of a quote that is not closed. */
+static int split_fields(char *line, char sep, char **out, int max, int *bad)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        while (*p == ' ' || (*p == '\t' && sep != '\t'))
+            p++;
+        char *field = p;
+        if (*p == '"') {
+            /* quoted: copy down over the quotes and the doubled ones */
+            char *w = p;
+            p++;
+            for (;;) {
+                if (!*p) {
+                    *bad = (int)(field - line) + 1;
+                    return -1;
+                }
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *w++ = *p++;
+                }
+            }
+            char *rest = p;
+            while (*p && *p != sep)
+                p++;
+            /* text after the closing quote joins the field ("a"b -> ab) */
+            size_t extra = (size_t)(p - rest);
+            memmove(w, rest, extra);
+            w[extra] = '\0';
+        } else {
+            while (*p && *p != sep)
+                p++;
+        }
+        bool end = !*p;
+        if (!end)
+            *p++ = '\0';
+        if (n < max)
+            out[n] = trim(field);
+        n++;
+        if (end)
+            return n;
+    }
 }
 
 /* Parses text (len bytes, a NUL after them; modified in place) named path. */
@@ -166,6 +208,9 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
         return ur_error(ctx, UR_ERR_FORMAT, "%s: this is not a text file", path);
     memset(t, 0, sizeof *t);
     t->path = path;
+    char **fields = malloc((MAX_COLUMNS + 1) * sizeof *fields);
+    if (!fields)
+        return ur_error(ctx, UR_ERR_NOMEM, "%s: out of memory", path);
     ur_status st = UR_OK;
     size_t cap = 0;
     char *line = text, *next;
@@ -190,9 +235,12 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
         if (!t->names) {
             if (!strchr(line, ','))
                 sep = strchr(line, '\t') ? '\t' : strchr(line, ';') ? ';' : ',';
-            int n_cols = 1;
-            for (const char *q = line; *q; q++)
-                n_cols += *q == sep;
+            int bad = 0, n_cols = split_fields(line, sep, fields, MAX_COLUMNS, &bad);
+            if (n_cols < 0) {
+                st = ur_error(ctx, UR_ERR_FORMAT, "%s:%lld:%d: a quote that is not closed", path,
+                              (long long)line_no, bad);
+                break;
+            }
             if (n_cols > MAX_COLUMNS) {
                 st = ur_error(ctx, UR_ERR_FORMAT, "%s:%lld: %d columns; at most %d", path,
                               (long long)line_no, n_cols, MAX_COLUMNS);
@@ -203,10 +251,8 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
             t->bad_text = calloc((size_t)n_cols, sizeof *t->bad_text);
             t->bad_line = calloc((size_t)n_cols, sizeof *t->bad_line);
             t->bad_col = calloc((size_t)n_cols, sizeof *t->bad_col);
-            char *p = line;
-            bool last = false;
             for (int c = 0; c < n_cols; c++) {
-                const char *name = next_field(&p, sep, &last);
+                const char *name = fields[c];
                 if (!name[0]) {
                     st = ur_error(ctx, UR_ERR_FORMAT, "%s:1:%d: the header's column %d has no "
                                   "name", path, c + 1, c + 1);
@@ -221,16 +267,19 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
             }
             continue;
         }
-        int fields = 1;
-        for (const char *q = line; *q; q++)
-            fields += *q == sep;
-        if (fields != t->n_cols) {
+        int bad = 0, n_fields = split_fields(line, sep, fields, MAX_COLUMNS, &bad);
+        if (n_fields < 0) {
+            st = ur_error(ctx, UR_ERR_FORMAT, "%s:%lld:%d: a quote that is not closed", path,
+                          (long long)line_no, bad);
+            break;
+        }
+        if (n_fields != t->n_cols) {
             char header[256] = "";
             for (int c = 0; c < t->n_cols && strlen(header) < sizeof header - 8; c++)
                 snprintf(header + strlen(header), sizeof header - strlen(header), "%s%s",
                          c ? ", " : "", t->names[c]);
             st = ur_error(ctx, UR_ERR_FORMAT, "%s:%lld: %d fields, but the header names %d "
-                          "column%s (%s)", path, (long long)line_no, fields, t->n_cols,
+                          "column%s (%s)", path, (long long)line_no, n_fields, t->n_cols,
                           t->n_cols == 1 ? "" : "s", header);
             break;
         }
@@ -246,10 +295,8 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
         }
         if (!t->first_line)
             t->first_line = line_no;
-        char *p = line;
-        bool last = false;
         for (int c = 0; c < t->n_cols; c++) {
-            const char *f = next_field(&p, sep, &last);
+            const char *f = fields[c];
             char *end;
             double v = f[0] ? strtod(f, &end) : NAN;
             if (!f[0] || *end || !(fabs(v) <= FLT_MAX)) {
@@ -264,6 +311,7 @@ static ur_status parse_table(char *text, size_t len, const char *path, csv_table
         }
         t->n_rows++;
     }
+    free(fields);
     if (!st && !t->names)
         st = ur_error(ctx, UR_ERR_FORMAT, "%s: the file is empty: it needs a header line naming "
                       "the columns, then one line per timestep", path);

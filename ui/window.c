@@ -41,6 +41,7 @@ struct _UnrollWindow {
     GtkWidget *side_stack, *side_panel;
     GtkWidget *outer_paned, *inner_paned;
     int side_width;               /* the side panel's width kept from the last window */
+    int restore_ticks;            /* frames spent restoring it */
     GtkWidget *error_revealer, *error_label;
 
     char *last_toast;
@@ -1219,17 +1220,22 @@ static GtkWidget *build_pages(UnrollWindow *self)
 
 /* The side panel gets its kept width once the panes have their size (the
  * inner pane's position counts from its left edge). */
+/* The side panel's kept width, set once the paned has one and again each
+ * frame until the panel has it (the window's first allocations may still
+ * change; a minimum width may also refuse it: then after a second). */
 static gboolean restore_side_width(GtkWidget *widget, GdkFrameClock *clock, gpointer user_data)
 {
     UnrollWindow *self = UNROLL_WINDOW(widget);
     int width = gtk_widget_get_width(self->inner_paned);
-    if (width <= 0)
-        return G_SOURCE_CONTINUE;
-    int handle = width - gtk_widget_get_width(self->side_panel) -
-                 gtk_paned_get_position(GTK_PANED(self->inner_paned));
+    int side = gtk_widget_get_width(self->side_panel);
+    if (width <= 0 || side <= 0)
+        return self->restore_ticks++ < 120 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    if (side == self->side_width)
+        return G_SOURCE_REMOVE;
+    int handle = width - side - gtk_paned_get_position(GTK_PANED(self->inner_paned));
     gtk_paned_set_position(GTK_PANED(self->inner_paned),
                            MAX(width - self->side_width - MAX(handle, 0), 0));
-    return G_SOURCE_REMOVE;
+    return self->restore_ticks++ < 60 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static void close_then(UnrollWindow *self, gpointer data)

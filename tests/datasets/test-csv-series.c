@@ -168,6 +168,20 @@ static void test_formats(void)
           "semicolons: %s", ds ? "wrong windows" : ctx.message);
     ur_dataset_free(ds);
     free(path);
+    /* quoted fields: a separator and a doubled quote inside quotes */
+    path = write_file("quoted.csv", "\"day, hour\",\"the \"\"value\"\"\"\n"
+                                    "\"Jan 1, 00\",1.5\n\"Jan 1, 01\",2.5\n\"Jan 1, 02\",3.5\n");
+    ur_ctx qctx = {0};
+    ur_dataset *qds = open_spec(path, "window=1&target=the \"value\"", &qctx);
+    CHECK(qds && dims(qds->train.x[0], 3, 2, 1, 1) &&
+              ur_tensor_f32(&qds->train.y[0]->t)[1] == 3.5f,
+          "quoted fields: %s", qds ? "wrong windows" : qctx.message);
+    ur_dataset_free(qds);
+    free(path);
+    path = write_file("open-quote.csv", "a,b\n1,\"2\n");
+    check_error("an unclosed quote", open_spec(path, "window=1", &qctx), &qctx, UR_ERR_FORMAT,
+                "open-quote.csv:2:3: a quote that is not closed", NULL);
+    free(path);
     path = write_file("tabs.csv", "x\ty\n1\t2\n3\t4\n");
     ds = open_spec(path, "window=1&target=x", &ctx);
     CHECK(ds && ur_tensor_f32(&ds->train.y[0]->t)[0] == 3, "tabs: %s",
