@@ -465,8 +465,11 @@ static ur_status make_windows(const csv_table *t, const csv_options *o, const in
 }
 
 /* Each used column to zero mean and unit deviation over the training rows
- * [0, split) (a constant column: its mean taken away only), in place. */
-static void standardize(csv_table *t, const int *fc, int nf, const int *tc, int nt, int64_t split)
+ * [0, split) (a constant column: its mean taken away only), in place. A
+ * value that lands beyond float32's range (an outlier far from a narrow
+ * training part) is an error. */
+static ur_status standardize(csv_table *t, const int *fc, int nf, const int *tc, int nt,
+                             int64_t split, ur_ctx *ctx)
 {
     for (int c = 0; c < t->n_cols; c++) {
         bool used = false;
@@ -487,9 +490,18 @@ static void standardize(csv_table *t, const int *fc, int nf, const int *tc, int 
         double sd = sqrt(sq / (double)split);
         if (!(sd > 0))
             sd = 1;
-        for (int64_t r = 0; r < t->n_rows; r++)
-            t->v[r * t->n_cols + c] = (t->v[r * t->n_cols + c] - mean) / sd;
+        for (int64_t r = 0; r < t->n_rows; r++) {
+            double *v = &t->v[r * t->n_cols + c];
+            double z = (*v - mean) / sd;
+            if (!(fabs(z) <= FLT_MAX))
+                return ur_error(ctx, UR_ERR_INVALID, "%s: standardized by the training rows "
+                                "(mean %g, deviation %g), column '%s' of data row %lld (%g) is "
+                                "beyond float32's range", t->path, mean, sd, t->names[c],
+                                (long long)r + 1, *v);
+            *v = z;
+        }
     }
+    return UR_OK;
 }
 
 static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, ur_ctx *ctx)
@@ -511,7 +523,7 @@ static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, u
     if (!st && o.val > 0)
         split = (int64_t)floor((double)t.n_rows * (1.0 - o.val));
     if (!st && o.standardize)
-        standardize(&t, fc, nf, tc, nt, split);
+        st = standardize(&t, fc, nf, tc, nt, split, ctx);
     ur_data train = {0}, val = {0};
     if (!st)
         st = make_windows(&t, &o, fc, nf, tc, nt, 0, split,

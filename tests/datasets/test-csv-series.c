@@ -223,6 +223,11 @@ static void test_errors(void)
     check_error("a number beyond float32", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
                 "huge.csv:3:2: column 'b' (target) holds 1e39, beyond float32's range", NULL);
     free(path);
+    path = write_file("outlier.csv", "a\n1\n1.5\n2\n3e38\n");
+    check_error("an outlier standardized beyond float32",
+                open_spec(path, "window=1&val=0.25&standardize=true", &ctx), &ctx, UR_ERR_INVALID,
+                "column 'a' of data row 4 (3e+38) is beyond float32's range", NULL);
+    free(path);
     path = write_file("twice.csv", "a,b,a\n1,2,3\n");
     check_error("a name twice", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
                 "twice.csv:1:3: the column name 'a' is given twice", NULL);
