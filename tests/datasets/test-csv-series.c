@@ -190,60 +190,64 @@ static void test_formats(void)
     free(path);
 }
 
+/* Bad inputs: each a file (NULL: series.csv; "" a missing one), options, the
+ * status and what the message must hold. */
+static const struct {
+    const char *what, *file, *text, *options;
+    ur_status status;
+    const char *want1, *want2;
+} bad_inputs[] = {
+    {"an unknown column", NULL, NULL, "target=tmp", UR_ERR_INVALID,
+     "no column 'tmp' (did you mean 't'?) (for the target)", "the columns are date, t, a, b"},
+    {"a column of dates", NULL, NULL, "features=date,t", UR_ERR_FORMAT,
+     "series.csv:2:1: column 'date' (features)", "'2024-01-01', which is not a number"},
+    {"an unknown option", NULL, NULL, "windw=3", UR_ERR_INVALID,
+     "unknown option 'windw' (did you mean 'window'?)", NULL},
+    {"a window of 0", NULL, NULL, "window=0", UR_ERR_INVALID, "option 'window' is '0'", NULL},
+    {"a bad fraction", NULL, NULL, "val=1", UR_ERR_INVALID, "option 'val' is '1'", NULL},
+    {"too few rows", NULL, NULL, "window=12", UR_ERR_INVALID,
+     "the file has 12 rows, too few for one window of 12 steps", NULL},
+    {"too few validation rows", NULL, NULL, "window=4&val=0.2", UR_ERR_INVALID,
+     "the validation part (val) has 3 rows", NULL},
+    {"a stray field", "stray.csv", "a,b\n1,2\n3,4,5\n", "window=1", UR_ERR_FORMAT,
+     "stray.csv:3: 3 fields, but the header names 2 columns (a, b)", NULL},
+    {"an empty field", "hole.csv", "a,b\n1,2\n3,\n5,6\n", "window=1", UR_ERR_FORMAT,
+     "hole.csv:3:2: column 'b' (target)", "holds '', which is not a number"},
+    {"an empty field in a feature", "hole.csv", "a,b\n1,2\n3,\n5,6\n", "window=1&target=a",
+     UR_ERR_FORMAT, "hole.csv:3:2: column 'b' (features)", NULL},
+    {"a number beyond float32", "huge.csv", "a,b\n1,2\n3,1e39\n", "window=1", UR_ERR_FORMAT,
+     "huge.csv:3:2: column 'b' (target) holds 1e39, beyond float32's range", NULL},
+    {"an outlier standardized beyond float32", "outlier.csv", "a\n1\n1.5\n2\n3e38\n",
+     "window=1&val=0.25&standardize=true", UR_ERR_INVALID,
+     "column 'a' of data row 4 (3e+38) is beyond float32's range", NULL},
+    {"a name twice", "twice.csv", "a,b,a\n1,2,3\n", NULL, UR_ERR_FORMAT,
+     "twice.csv:1:3: the column name 'a' is given twice", NULL},
+    {"an empty file", "empty.csv", "\n\n", NULL, UR_ERR_FORMAT, "empty.csv: the file is empty",
+     NULL},
+    {"no numbers", "words.csv", "name,city\nann,oslo\n", NULL, UR_ERR_FORMAT,
+     "every column holds text", NULL},
+    {"a missing file", "missing.csv", NULL, NULL, UR_ERR_IO, "missing.csv", NULL},
+};
+
 static void test_errors(void)
 {
     ur_ctx ctx = {0};
-    char *path = series_file();
-    check_error("an unknown column", open_spec(path, "target=tmp", &ctx), &ctx, UR_ERR_INVALID,
-                "no column 'tmp' (did you mean 't'?) (for the target)", "the columns are date, t, a, b");
-    check_error("a column of dates", open_spec(path, "features=date,t", &ctx), &ctx,
-                UR_ERR_FORMAT, "series.csv:2:1: column 'date' (features)", "'2024-01-01', which is not a number");
-    check_error("an unknown option", open_spec(path, "windw=3", &ctx), &ctx, UR_ERR_INVALID,
-                "unknown option 'windw' (did you mean 'window'?)", NULL);
-    check_error("a window of 0", open_spec(path, "window=0", &ctx), &ctx, UR_ERR_INVALID,
-                "option 'window' is '0'", NULL);
-    check_error("a bad fraction", open_spec(path, "val=1", &ctx), &ctx, UR_ERR_INVALID,
-                "option 'val' is '1'", NULL);
-    check_error("too few rows", open_spec(path, "window=12", &ctx), &ctx, UR_ERR_INVALID,
-                "the file has 12 rows, too few for one window of 12 steps", NULL);
-    check_error("too few validation rows", open_spec(path, "window=4&val=0.2", &ctx), &ctx,
-                UR_ERR_INVALID, "the validation part (val) has 3 rows", NULL);
-    free(path);
-    path = write_file("stray.csv", "a,b\n1,2\n3,4,5\n");
-    check_error("a stray field", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
-                "stray.csv:3: 3 fields, but the header names 2 columns (a, b)", NULL);
-    free(path);
-    path = write_file("hole.csv", "a,b\n1,2\n3,\n5,6\n");
-    check_error("an empty field", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
-                "hole.csv:3:2: column 'b' (target)", "holds '', which is not a number");
-    check_error("an empty field in a feature", open_spec(path, "window=1&target=a", &ctx), &ctx,
-                UR_ERR_FORMAT, "hole.csv:3:2: column 'b' (features)", NULL);
-    free(path);
-    path = write_file("huge.csv", "a,b\n1,2\n3,1e39\n");
-    check_error("a number beyond float32", open_spec(path, "window=1", &ctx), &ctx, UR_ERR_FORMAT,
-                "huge.csv:3:2: column 'b' (target) holds 1e39, beyond float32's range", NULL);
-    free(path);
-    path = write_file("outlier.csv", "a\n1\n1.5\n2\n3e38\n");
-    check_error("an outlier standardized beyond float32",
-                open_spec(path, "window=1&val=0.25&standardize=true", &ctx), &ctx, UR_ERR_INVALID,
-                "column 'a' of data row 4 (3e+38) is beyond float32's range", NULL);
-    free(path);
-    path = write_file("twice.csv", "a,b,a\n1,2,3\n");
-    check_error("a name twice", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
-                "twice.csv:1:3: the column name 'a' is given twice", NULL);
-    free(path);
-    path = write_file("empty.csv", "\n\n");
-    check_error("an empty file", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
-                "empty.csv: the file is empty", NULL);
-    free(path);
-    path = write_file("words.csv", "name,city\nann,oslo\n");
-    check_error("no numbers", open_spec(path, NULL, &ctx), &ctx, UR_ERR_FORMAT,
-                "every column holds text", NULL);
-    free(path);
-    char missing[128];
-    snprintf(missing, sizeof missing, "%s/missing.csv", dir);
-    check_error("a missing file", open_spec(missing, NULL, &ctx), &ctx, UR_ERR_IO, "missing.csv",
-                NULL);
+    char *series = series_file();
+    for (size_t i = 0; i < sizeof bad_inputs / sizeof bad_inputs[0]; i++) {
+        char *path = NULL;
+        if (!bad_inputs[i].file) {
+            path = strdup(series);
+        } else if (bad_inputs[i].text) {
+            path = write_file(bad_inputs[i].file, bad_inputs[i].text);
+        } else {
+            path = malloc(256);
+            snprintf(path, 256, "%s/%s", dir, bad_inputs[i].file);
+        }
+        check_error(bad_inputs[i].what, open_spec(path, bad_inputs[i].options, &ctx), &ctx,
+                    bad_inputs[i].status, bad_inputs[i].want1, bad_inputs[i].want2);
+        free(path);
+    }
+    free(series);
 }
 
 int main(void)
