@@ -88,24 +88,10 @@ static double snapshot_ms_total, cpu_ms;
 /* One frame's wall-clock milliseconds; its CPU time goes to cpu_ms. */
 static double frame(GtkWidget *canvas, cairo_surface_t *surface)
 {
-    double c0 = thread_cpu_ms();
-    gint64 t0 = g_get_monotonic_time();
-    GtkSnapshot *s = gtk_snapshot_new();
-    GTK_WIDGET_GET_CLASS(canvas)->snapshot(canvas, s);
-    GskRenderNode *node = gtk_snapshot_free_to_node(s);
-    snapshot_ms_total += (g_get_monotonic_time() - t0) / 1000.0;
-    cairo_t *cr = cairo_create(surface);
-    cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
-    cairo_paint(cr);
-    cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-    if (node)
-        gsk_render_node_draw(node, cr);
-    cairo_destroy(cr);
-    cairo_surface_flush(surface);
-    if (node)
-        gsk_render_node_unref(node);
-    cpu_ms = thread_cpu_ms() - c0;
-    return (g_get_monotonic_time() - t0) / 1000.0;
+    double snapshot_ms;
+    double ms = frame_render(canvas, surface, NULL, &snapshot_ms, &cpu_ms);
+    snapshot_ms_total += snapshot_ms;
+    return ms;
 }
 
 static void report(const char *what, double *ms, int n, double *p50, double *p99)

@@ -33,22 +33,8 @@ static double cpu_ms; /* the last frame's CPU time (steadier than wall time on a
 
 static double frame(GtkWidget *chart, cairo_surface_t *surface)
 {
-    double c0 = thread_cpu_ms();
-    gint64 t0 = g_get_monotonic_time();
-    GtkSnapshot *s = gtk_snapshot_new();
-    GTK_WIDGET_GET_CLASS(chart)->snapshot(chart, s);
-    GskRenderNode *node = gtk_snapshot_free_to_node(s);
-    cairo_t *cr = cairo_create(surface);
-    cairo_set_source_rgb(cr, 0.98, 0.98, 0.98); /* the window's background */
-    cairo_paint(cr);
-    if (node)
-        gsk_render_node_draw(node, cr);
-    cairo_destroy(cr);
-    cairo_surface_flush(surface);
-    if (node)
-        gsk_render_node_unref(node);
-    cpu_ms = thread_cpu_ms() - c0;
-    return (g_get_monotonic_time() - t0) / 1000.0;
+    static const double window_bg[3] = {0.98, 0.98, 0.98};
+    return frame_render(chart, surface, window_bg, NULL, &cpu_ms);
 }
 
 static void report(const char *what, double *ms, int n)
