@@ -125,9 +125,7 @@ static int show(const cli_command *c, const cli_args *a)
     print_part("validation", &ds->val);
     if (ds->train.n_y == 1)
         print_classes(ds->train.y[0]);
-    const char *q = strchr(spec, '?');
-    size_t len = q ? (size_t)(q - spec) : strlen(spec);
-    if (len >= 4 && strncmp(spec + len - 4, ".csv", 4) == 0)
+    if (ur_spec_is_csv(spec))
         print_columns(spec);
     ur_dataset_free(ds);
     return CLI_EXIT_OK;

@@ -29,15 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_COLUMNS 4096
-
-typedef struct csv_options {
-    int64_t window, horizon, stride;
-    double val;
-    bool standardize;
-    char *target, *features;   /* comma lists, or NULL */
-} csv_options;
 
 typedef struct csv_table {
     const char *path;
@@ -80,9 +74,23 @@ static ur_status parse_int(const char *path, const char *key, const char *value,
     return UR_OK;
 }
 
-static ur_status parse_options(const char *path, const char *query, csv_options *o, ur_ctx *ctx)
+bool ur_spec_is_csv(const char *spec)
 {
-    *o = (csv_options){.window = 24, .horizon = 1, .stride = 1};
+    const char *q = spec ? strchr(spec, '?') : NULL;
+    size_t n = spec ? (q ? (size_t)(q - spec) : strlen(spec)) : 0;
+    return n >= 4 && strncasecmp(spec + n - 4, ".csv", 4) == 0;
+}
+
+void ur_csv_options_clear(ur_csv_options *o)
+{
+    free(o->target);
+    free(o->features);
+    o->target = o->features = NULL;
+}
+
+static ur_status parse_options(const char *path, const char *query, ur_csv_options *o, ur_ctx *ctx)
+{
+    *o = (ur_csv_options){.window = 24, .horizon = 1, .stride = 1};
     static const char *const keys[] = {"window", "horizon", "stride", "target", "features", "val",
                                        "standardize", NULL};
     ur_status st = UR_OK;
@@ -133,7 +141,37 @@ static ur_status parse_options(const char *path, const char *query, csv_options 
         }
     }
     free(copy);
+    if (st)
+        ur_csv_options_clear(o);
     return st;
+}
+
+ur_status ur_csv_spec_parse(const char *spec, char **path, ur_csv_options *o, ur_ctx *ctx)
+{
+    const char *query = strchr(spec, '?');
+    *path = query ? strndup(spec, (size_t)(query - spec)) : strdup(spec);
+    return parse_options(*path, query ? query + 1 : NULL, o, ctx);
+}
+
+char *ur_csv_spec_format(const char *path, const ur_csv_options *o)
+{
+    size_t size = strlen(path) + (o->target ? strlen(o->target) : 0) +
+                  (o->features ? strlen(o->features) : 0) + 200;
+    char *spec = malloc(size);
+    size_t n = (size_t)snprintf(spec, size, "%s?window=%lld", path, (long long)o->window);
+    if (o->horizon != 1)
+        n += (size_t)snprintf(spec + n, size - n, "&horizon=%lld", (long long)o->horizon);
+    if (o->stride != 1)
+        n += (size_t)snprintf(spec + n, size - n, "&stride=%lld", (long long)o->stride);
+    if (o->target)
+        n += (size_t)snprintf(spec + n, size - n, "&target=%s", o->target);
+    if (o->features)
+        n += (size_t)snprintf(spec + n, size - n, "&features=%s", o->features);
+    if (o->val > 0)
+        n += (size_t)snprintf(spec + n, size - n, "&val=%g", o->val);
+    if (o->standardize)
+        snprintf(spec + n, size - n, "&standardize=true");
+    return spec;
 }
 
 /* ----------------------------------------------------------------- reading */
@@ -426,7 +464,7 @@ static ur_status pick_columns(const csv_table *t, const char *what, const char *
 /* ------------------------------------------------------------------ windows */
 
 /* Windows of rows [from, to): x (N, window, F), y (N, K). */
-static ur_status make_windows(const csv_table *t, const csv_options *o, const int *fc, int nf,
+static ur_status make_windows(const csv_table *t, const ur_csv_options *o, const int *fc, int nf,
                               const int *tc, int nt, int64_t from, int64_t to, const char *part,
                               ur_data *d, ur_ctx *ctx)
 {
@@ -506,13 +544,12 @@ static ur_status standardize(csv_table *t, const int *fc, int nf, const int *tc,
 
 static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, ur_ctx *ctx)
 {
-    const char *query = strchr(spec, '?');
-    char *path = query ? strndup(spec, (size_t)(query - spec)) : strdup(spec);
-    csv_options o;
+    char *path = NULL;
+    ur_csv_options o = {0};
     csv_table t = {0};
     int *fc = NULL, *tc = NULL, nf = 0, nt = 0;
     ur_dataset *ds = NULL;
-    ur_status st = parse_options(path, query ? query + 1 : NULL, &o, ctx);
+    ur_status st = ur_csv_spec_parse(spec, &path, &o, ctx);
     if (!st)
         st = read_table(path, text, len, &t, ctx); /* t stays empty on failure */
     if (!st)
@@ -562,8 +599,7 @@ static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, u
     table_clear(&t);
     free(fc);
     free(tc);
-    free(o.target);
-    free(o.features);
+    ur_csv_options_clear(&o);
     free(path);
     return ds;
 }

@@ -373,12 +373,8 @@ ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx)
         return ur_dataset_synthetic(spec, seed, ctx);
     if (ends_with(spec, ".npz"))
         return ur_dataset_npz(spec, ctx);
-    {
-        const char *q = strchr(spec, '?');
-        size_t n = q ? (size_t)(q - spec) : strlen(spec);
-        if (n >= 4 && strncasecmp(spec + n - 4, ".csv", 4) == 0)
-            return ur_dataset_csv(spec, ctx);
-    }
+    if (ur_spec_is_csv(spec))
+        return ur_dataset_csv(spec, ctx);
 
     if (access(spec, F_OK) == 0) {
         ur_error(ctx, UR_ERR_UNSUPPORTED,

@@ -64,6 +64,25 @@ ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx);
  * (a field that is not a number, a row with a stray field, an unknown
  * column). */
 ur_dataset *ur_dataset_csv(const char *spec, ur_ctx *ctx);
+
+/* Whether spec names a CSV series: "PATH.csv" or "PATH.csv?OPTIONS". */
+bool ur_spec_is_csv(const char *spec);
+
+/* A CSV series' options, as its spec gives them (the defaults where not). */
+typedef struct ur_csv_options {
+    int64_t window, horizon, stride;   /* 24, 1, 1 */
+    double val;                        /* 0 */
+    bool standardize;                  /* false */
+    char *target, *features;           /* comma lists; NULL: the defaults */
+} ur_csv_options;
+
+/* The path part of spec (malloc'd) and its options; an unknown option or a
+ * value out of range is an error naming the file (o is then cleared). */
+ur_status ur_csv_spec_parse(const char *spec, char **path, ur_csv_options *o, ur_ctx *ctx);
+void ur_csv_options_clear(ur_csv_options *o);
+/* The spec for path and o (malloc'd): the window always, the other options
+ * where they differ from the defaults. */
+char *ur_csv_spec_format(const char *path, const ur_csv_options *o);
 /* The same from len bytes of text in memory; spec names them (its path part
  * in messages) and gives the options. */
 ur_dataset *ur_dataset_csv_mem(const char *text, size_t len, const char *spec, ur_ctx *ctx);

@@ -236,14 +236,6 @@ static void load_result_free(load_result *r)
     g_free(r);
 }
 
-/* "path.csv" or "path.csv?options" */
-static gboolean is_csv(const char *spec)
-{
-    const char *q = spec ? strchr(spec, '?') : NULL;
-    size_t n = spec ? (q ? (size_t)(q - spec) : strlen(spec)) : 0;
-    return n >= 4 && g_ascii_strncasecmp(spec + n - 4, ".csv", 4) == 0;
-}
-
 static void load_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
     load_job *job = data;
@@ -252,7 +244,7 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     r->ds = ur_dataset_open(job->spec, 0, &ctx);
     if (!r->ds)
         r->error = g_strdup(ctx.message);
-    if (is_csv(job->spec)) {
+    if (ur_spec_is_csv(job->spec)) {
         char **names = NULL;
         bool *numbers = NULL;
         int n = 0;
@@ -640,7 +632,7 @@ void unroll_dataset_view_set_spec(UnrollDatasetView *self, const char *spec)
     }
     g_clear_pointer(&self->error, g_free);
     self->n_classes = 0;
-    if (!is_csv(self->spec))
+    if (!ur_spec_is_csv(self->spec))
         gtk_widget_set_visible(self->series_group, FALSE);
     self->loading = g_cancellable_new();
     load_job *job = g_new0(load_job, 1);
@@ -722,35 +714,6 @@ int unroll_dataset_view_get_sample(UnrollDatasetView *self)
 
 /* ----------------------------------------------------- a CSV's windowing */
 
-/* The spec's path, without its options (g_free). */
-static char *spec_path(const char *spec)
-{
-    const char *q = strchr(spec, '?');
-    return q ? g_strndup(spec, (gsize)(q - spec)) : g_strdup(spec);
-}
-
-/* Option key of spec's query (g_free), or NULL when not given. */
-static char *spec_option(const char *spec, const char *key)
-{
-    const char *q = strchr(spec, '?');
-    if (!q)
-        return NULL;
-    g_auto(GStrv) items = g_strsplit(q + 1, "&", -1);
-    size_t n = strlen(key);
-    for (char **it = items; *it; it++)
-        if (strncmp(*it, key, n) == 0 && (*it)[n] == '=')
-            return g_strdup(*it + n + 1);
-    return NULL;
-}
-
-static double option_number(const char *spec, const char *key, double fallback)
-{
-    g_autofree char *v = spec_option(spec, key);
-    char *end = NULL;
-    double d = v ? g_ascii_strtod(v, &end) : fallback;
-    return v && end && !*end ? d : fallback;
-}
-
 static gboolean in_list(const char *list, const char *name)
 {
     g_auto(GStrv) names = g_strsplit(list, ",", -1);
@@ -796,19 +759,21 @@ static void build_feature_checks(UnrollDatasetView *self)
 /* The rows show the spec's options over the file's columns. */
 static void show_series(UnrollDatasetView *self)
 {
-    gboolean csv = is_csv(self->spec) && self->columns;
+    gboolean csv = ur_spec_is_csv(self->spec) && self->columns;
     gtk_widget_set_visible(self->series_group, csv);
     if (!csv)
         return;
     self->updating_series = TRUE;
-    g_autofree char *path = spec_path(self->spec);
+    char *path = NULL;
+    ur_csv_options o;
+    ur_csv_spec_parse(self->spec, &path, &o, NULL); /* a bad option: the defaults (and the error shows) */
     if (g_strcmp0(path, self->columns_path) != 0) {
         build_feature_checks(self);
         g_free(self->columns_path);
         self->columns_path = g_strdup(path);
     }
     guint n_targets = g_list_model_get_n_items(G_LIST_MODEL(self->targets));
-    g_autofree char *target = spec_option(self->spec, "target");
+    const char *target = o.target;
     guint pick = n_targets ? n_targets - 1 : GTK_INVALID_LIST_POSITION;
     for (guint i = 0; target && i < n_targets; i++)
         if (in_list(target, gtk_string_list_get_string(self->targets, i))) {
@@ -816,7 +781,7 @@ static void show_series(UnrollDatasetView *self)
             break;
         }
     adw_combo_row_set_selected(self->target_row, pick);
-    g_autofree char *features = spec_option(self->spec, "features");
+    const char *features = o.features;
     GString *chosen = g_string_new(NULL);
     for (guint i = 0; i < self->feature_checks->len; i++) {
         GtkWidget *check = self->feature_checks->pdata[i];
@@ -828,37 +793,33 @@ static void show_series(UnrollDatasetView *self)
     }
     adw_expander_row_set_subtitle(ADW_EXPANDER_ROW(self->features_row), chosen->str);
     g_string_free(chosen, TRUE);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->window_spin),
-                              option_number(self->spec, "window", 24));
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->horizon_spin),
-                              option_number(self->spec, "horizon", 1));
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->stride_spin),
-                              option_number(self->spec, "stride", 1));
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->val_spin), option_number(self->spec, "val", 0));
-    g_autofree char *standardize = spec_option(self->spec, "standardize");
-    gtk_switch_set_active(GTK_SWITCH(self->standardize_switch),
-                          g_strcmp0(standardize, "true") == 0);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->window_spin), (double)o.window);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->horizon_spin), (double)o.horizon);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->stride_spin), (double)o.stride);
+    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->val_spin), o.val);
+    gtk_switch_set_active(GTK_SWITCH(self->standardize_switch), o.standardize);
+    ur_csv_options_clear(&o);
+    free(path);
     self->updating_series = FALSE;
 }
 
 /* The spec the rows say, loaded. At least one feature stays chosen. */
 static void series_changed(UnrollDatasetView *self)
 {
-    if (self->updating_series || !is_csv(self->spec) || !self->columns)
+    if (self->updating_series || !ur_spec_is_csv(self->spec) || !self->columns)
         return;
-    g_autofree char *path = spec_path(self->spec);
-    GString *spec = g_string_new(path);
-    g_string_append_printf(spec, "?window=%d",
-                           gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->window_spin)));
-    int horizon = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->horizon_spin));
-    int stride = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->stride_spin));
-    if (horizon != 1)
-        g_string_append_printf(spec, "&horizon=%d", horizon);
-    if (stride != 1)
-        g_string_append_printf(spec, "&stride=%d", stride);
+    ur_csv_options o = {
+        .window = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->window_spin)),
+        .horizon = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->horizon_spin)),
+        .stride = gtk_spin_button_get_value_as_int(GTK_SPIN_BUTTON(self->stride_spin)),
+        .val = gtk_spin_button_get_value(GTK_SPIN_BUTTON(self->val_spin)),
+        .standardize = gtk_switch_get_active(GTK_SWITCH(self->standardize_switch)),
+    };
     guint pick = adw_combo_row_get_selected(self->target_row);
-    if (pick != GTK_INVALID_LIST_POSITION)
-        g_string_append_printf(spec, "&target=%s", gtk_string_list_get_string(self->targets, pick));
+    g_autofree char *target = pick != GTK_INVALID_LIST_POSITION
+                                  ? g_strdup(gtk_string_list_get_string(self->targets, pick))
+                                  : NULL;
+    o.target = target;
     GString *features = g_string_new(NULL);
     guint on = 0;
     for (guint i = 0; i < self->feature_checks->len; i++)
@@ -876,16 +837,16 @@ static void series_changed(UnrollDatasetView *self)
         g_string_append(features, gtk_widget_get_name(back));
         on = 1;
     }
-    if (on < self->feature_checks->len)
-        g_string_append_printf(spec, "&features=%s", features->str);
+    o.features = on < self->feature_checks->len ? features->str : NULL;
+    char *path = NULL;
+    ur_csv_options old;
+    ur_csv_spec_parse(self->spec, &path, &old, NULL);
+    ur_csv_options_clear(&old);
+    char *spec = ur_csv_spec_format(path, &o);
+    unroll_dataset_view_set_spec(self, spec);
+    free(spec);
+    free(path);
     g_string_free(features, TRUE);
-    double val = gtk_spin_button_get_value(GTK_SPIN_BUTTON(self->val_spin));
-    if (val > 0)
-        g_string_append_printf(spec, "&val=%g", val);
-    if (gtk_switch_get_active(GTK_SWITCH(self->standardize_switch)))
-        g_string_append(spec, "&standardize=true");
-    unroll_dataset_view_set_spec(self, spec->str);
-    g_string_free(spec, TRUE);
 }
 
 static GtkWidget *series_spin(UnrollDatasetView *self, const char *title, const char *subtitle,
@@ -968,10 +929,16 @@ static void chooser_response(GtkNativeDialog *dialog, int response, gpointer use
     if (response == GTK_RESPONSE_ACCEPT) {
         g_autoptr(GFile) file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
         g_autofree char *path = file ? g_file_get_path(file) : NULL;
-        if (path && is_csv(path)) {
+        if (path && ur_spec_is_csv(path)) {
             /* a series starts standardized, as forecasting examples do */
-            g_autofree char *spec = g_strdup_printf("%s?window=24&standardize=true", path);
+            char *bare = NULL;
+            ur_csv_options o;
+            ur_csv_spec_parse(path, &bare, &o, NULL); /* the defaults */
+            o.standardize = true;
+            char *spec = ur_csv_spec_format(bare, &o);
             unroll_dataset_view_set_spec(self, spec);
+            free(spec);
+            free(bare);
         } else if (path) {
             unroll_dataset_view_set_spec(self, path);
         }

@@ -157,6 +157,38 @@ static void test_columns(void)
     free(path);
 }
 
+/* The spec's options parsed and written back: the defaults left out but
+ * the window, what is given kept. */
+static void test_spec(void)
+{
+    ur_ctx ctx = {0};
+    CHECK(ur_spec_is_csv("a/b.CSV?window=3") && ur_spec_is_csv("x.csv") &&
+              !ur_spec_is_csv("x.csv.npz") && !ur_spec_is_csv("mnist") && !ur_spec_is_csv(NULL),
+          "which specs are CSV series");
+    char *path = NULL;
+    ur_csv_options o;
+    CHECK(ur_csv_spec_parse("d/w.csv", &path, &o, &ctx) == UR_OK && strcmp(path, "d/w.csv") == 0 &&
+              o.window == 24 && o.horizon == 1 && o.stride == 1 && o.val == 0 && !o.standardize &&
+              !o.target && !o.features,
+          "the defaults: %s", ctx.message);
+    char *spec = ur_csv_spec_format(path, &o);
+    CHECK(strcmp(spec, "d/w.csv?window=24") == 0, "defaults written: %s", spec);
+    free(spec);
+    free(path);
+    const char *full = "w.csv?window=5&horizon=2&stride=3&target=t&features=a,b&val=0.25"
+                       "&standardize=true";
+    CHECK(ur_csv_spec_parse(full, &path, &o, &ctx) == UR_OK, "%s", ctx.message);
+    spec = ur_csv_spec_format(path, &o);
+    CHECK(strcmp(spec, full) == 0, "written back: %s", spec);
+    free(spec);
+    free(path);
+    ur_csv_options_clear(&o);
+    CHECK(ur_csv_spec_parse("w.csv?stride=0", &path, &o, &ctx) == UR_ERR_INVALID &&
+              strstr(ctx.message, "w.csv: option 'stride' is '0'") && !o.target,
+          "a bad option: %s", ctx.message);
+    free(path);
+}
+
 static void test_formats(void)
 {
     ur_ctx ctx = {0};
@@ -259,6 +291,7 @@ int main(void)
     }
     test_windows();
     test_formats();
+    test_spec();
     test_columns();
     test_errors();
     char cmd[128];
