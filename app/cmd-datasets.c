@@ -6,7 +6,6 @@
 #include "cli-util.h"
 #include "datasets.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,30 +62,19 @@ static void print_part(const char *title, const ur_data *d)
     printf("\n");
 }
 
-/* "10 classes: 0 789, 1 912, ..." when y holds class numbers. */
+/* "classes 10: 0=789, 1=912, ..." when y holds class numbers (at most 100). */
 static void print_classes(const ur_array *y)
 {
-    int64_t n = ur_tensor_numel(&y->t), max = -1;
-    for (int64_t i = 0; i < n; i++) {
-        double v = y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i] : ur_tensor_f32(&y->t)[i];
-        if (!(v >= 0) || v != floor(v) || v > 1000)
-            return;
-        if ((int64_t)v > max)
-            max = (int64_t)v;
-    }
-    if (max < 0 || max >= 100)
+    int64_t counts[100];
+    int classes = ur_class_count(y, counts, 100);
+    if (classes <= 0 || classes > 100)
         return;
-    int64_t *counts = calloc((size_t)max + 1, sizeof *counts);
-    for (int64_t i = 0; i < n; i++)
-        counts[(int64_t)(y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i]
-                                              : ur_tensor_f32(&y->t)[i])]++;
-    printf("%-12s %lld:", "classes", (long long)max + 1);
+    printf("%-12s %d:", "classes", classes);
     char count[32];
-    for (int64_t c = 0; c <= max; c++)
-        printf(" %lld=%s%s", (long long)c, cli_thousands(counts[c], count, sizeof count),
-               c < max ? "," : "");
+    for (int c = 0; c < classes; c++)
+        printf(" %d=%s%s", c, cli_thousands(counts[c], count, sizeof count),
+               c + 1 < classes ? "," : "");
     printf("\n");
-    free(counts);
 }
 
 static void print_columns(const char *spec)

@@ -351,6 +351,30 @@ ur_dataset *ur_dataset_npz(const char *path, ur_ctx *ctx)
     return ds;
 }
 
+/* ---------------------------------------------------------------- classes */
+
+int ur_class_count(const ur_array *y, int64_t *counts, int max_counts)
+{
+    int64_t n = ur_tensor_numel(&y->t), max = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double v = y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i] : ur_tensor_f32(&y->t)[i];
+        if (!(v >= 0) || v != floor(v) || v > 1e6)
+            return 0;
+        if ((int64_t)v > max)
+            max = (int64_t)v;
+    }
+    if (n == 0)
+        return 0;
+    int classes = (int)(max + 1);
+    if (counts && classes <= max_counts) {
+        memset(counts, 0, (size_t)classes * sizeof *counts);
+        for (int64_t i = 0; i < n; i++)
+            counts[y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i]
+                                        : (int64_t)ur_tensor_f32(&y->t)[i]]++;
+    }
+    return classes;
+}
+
 /* --------------------------------------------------------------- dispatch */
 
 static bool ends_with(const char *s, const char *suffix)

@@ -92,6 +92,12 @@ ur_dataset *ur_dataset_csv_mem(const char *text, size_t len, const char *spec, u
  * names and numbers. */
 ur_status ur_csv_columns(const char *spec, char ***names, bool **numbers, int *n, ur_ctx *ctx);
 
+/* Whether y holds class numbers (whole values from 0, at most 1e6): how
+ * many classes (the largest + 1), or 0 when it does not or is empty. counts,
+ * when given and the classes are at most max_counts, gets the samples per
+ * class. */
+int ur_class_count(const ur_array *y, int64_t *counts, int max_counts);
+
 /* Dispatches on spec: "mnist", "synthetic:...", a path ending in .npz, or a
  * path ending in .csv (with its options). */
 ur_dataset *ur_dataset_open(const char *spec, uint64_t seed, ur_ctx *ctx);

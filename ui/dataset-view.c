@@ -78,18 +78,10 @@ static guint signals[N_SIGNALS];
 
 gboolean unroll_dataset_y_classes(const ur_array *y, int *n_classes)
 {
-    int64_t n = ur_tensor_numel(&y->t);
-    int64_t max = -1;
-    for (int64_t i = 0; i < n; i++) {
-        double v = y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i] : ur_tensor_f32(&y->t)[i];
-        if (!(v >= 0) || v != floor(v) || v > 1e6)
-            return FALSE;
-        if ((int64_t)v > max)
-            max = (int64_t)v;
-    }
-    if (n_classes)
-        *n_classes = (int)(max + 1);
-    return n > 0;
+    int classes = ur_class_count(y, NULL, 0);
+    if (n_classes && classes > 0)
+        *n_classes = classes;
+    return classes > 0;
 }
 
 /* "(N, 28, 28)": an array's shape with its sample axis as N. */
@@ -297,16 +289,9 @@ static void load_done(GObject *source, GAsyncResult *result, gpointer user_data)
     self->n_classes = 0;
     if (ds && ds->train.n_y > 0) {
         const ur_array *y = ds->train.y[0];
-        int classes = 0;
-        if (unroll_dataset_y_classes(y, &classes) && classes <= MAX_CLASSES) {
+        int classes = ur_class_count(y, self->counts, MAX_CLASSES);
+        if (classes <= MAX_CLASSES)
             self->n_classes = classes;
-            memset(self->counts, 0, sizeof self->counts);
-            int64_t n = ur_tensor_numel(&y->t);
-            for (int64_t i = 0; i < n; i++) {
-                double v = y->t.dtype == UR_I32 ? ur_tensor_i32(&y->t)[i] : ur_tensor_f32(&y->t)[i];
-                self->counts[(int)v]++;
-            }
-        }
     }
     recheck(self);
     update_preview(self);
