@@ -42,8 +42,8 @@ typedef struct received {
 } received;
 
 /* The settings that can change while paused, one field each. */
-enum { LIVE_LR, LIVE_MOMENTUM, LIVE_NESTEROV, LIVE_RHO, LIVE_BETA1, LIVE_BETA2, LIVE_DECAY,
-       LIVE_CLIP, LIVE_N };
+enum { OPT_LR, OPT_MOMENTUM, OPT_NESTEROV, OPT_RHO, OPT_BETA1, OPT_BETA2, OPT_DECAY,
+       OPT_CLIP, OPT_N };
 
 struct _UnrollTrainingView {
     GtkWidget parent_instance;
@@ -71,9 +71,8 @@ struct _UnrollTrainingView {
     GtkWidget *epoch_bar, *run_bar, *epoch_label, *run_label, *stats_label;
     /* while paused: the running optimizer's settings, applied together */
     GtkWidget *lr_revealer, *live_title;
-    GtkWidget *lr_live_spin, *momentum_live_spin, *nesterov_live_switch, *rho_live_spin,
-        *beta1_live_spin, *beta2_live_spin, *decay_live_spin, *clip_live_spin;
-    GtkWidget *live_field[LIVE_N];
+    GtkWidget *live_value[OPT_N]; /* the spin buttons, the Nesterov switch */
+    GtkWidget *live_field[OPT_N];
     GtkWidget *error_bar, *error_heading, *error_label;
     char *error;
     char *status_text;
@@ -183,6 +182,104 @@ void unroll_training_default_loss(const ur_graph *g, const ur_dataset *ds, ur_lo
 
 static double spin(GtkWidget *w) { return gtk_spin_button_get_value(GTK_SPIN_BUTTON(w)); }
 
+/* An optimizer's settings as widgets show them, by OPT_ index: the value
+ * (a spin button, the Nesterov switch; NULL where a form has none) and the
+ * row or field that holds it (NULL: always shown). */
+typedef struct opt_widgets {
+    GtkWidget *value[OPT_N], *row[OPT_N];
+} opt_widgets;
+
+/* Which settings an optimizer of kind k has. */
+static void opt_shown(ur_optimizer_kind k, gboolean shown[OPT_N])
+{
+    gboolean sgd = k == UR_OPT_SGD, rms = k == UR_OPT_RMSPROP;
+    gboolean adam = k == UR_OPT_ADAM || k == UR_OPT_ADAMW;
+    const gboolean s[OPT_N] = {
+        [OPT_LR] = TRUE, [OPT_MOMENTUM] = sgd || rms, [OPT_NESTEROV] = sgd, [OPT_RHO] = rms,
+        [OPT_BETA1] = adam, [OPT_BETA2] = adam, [OPT_DECAY] = k == UR_OPT_ADAMW, [OPT_CLIP] = TRUE,
+    };
+    memcpy(shown, s, sizeof s);
+}
+
+static double *opt_number(ur_optimizer_config *o, int i)
+{
+    switch (i) {
+    case OPT_LR: return &o->learning_rate;
+    case OPT_MOMENTUM: return &o->momentum;
+    case OPT_RHO: return &o->rho;
+    case OPT_BETA1: return &o->beta_1;
+    case OPT_BETA2: return &o->beta_2;
+    case OPT_DECAY: return &o->weight_decay;
+    case OPT_CLIP: return &o->clipnorm;
+    default: return NULL;
+    }
+}
+
+/* The rows of o's kind shown and its values in the widgets (with_clip: the
+ * clip norm too, 0 for off). */
+static void show_optimizer(const opt_widgets *w, const ur_optimizer_config *o, gboolean with_clip)
+{
+    gboolean shown[OPT_N];
+    opt_shown(o->kind, shown);
+    ur_optimizer_config c = *o;
+    for (int i = 0; i < OPT_N; i++) {
+        if (w->row[i])
+            gtk_widget_set_visible(w->row[i], shown[i]);
+        if (!w->value[i] || (i == OPT_CLIP && !with_clip))
+            continue;
+        if (i == OPT_NESTEROV)
+            gtk_switch_set_active(GTK_SWITCH(w->value[i]), c.nesterov);
+        else
+            gtk_spin_button_set_value(GTK_SPIN_BUTTON(w->value[i]), MAX(*opt_number(&c, i), 0));
+    }
+}
+
+/* o's settings of its kind as the widgets say; a clip norm of 0 is off (a
+ * clip norm already off stays as it was). */
+static void read_optimizer(const opt_widgets *w, ur_optimizer_config *o)
+{
+    gboolean shown[OPT_N];
+    opt_shown(o->kind, shown);
+    for (int i = 0; i < OPT_N; i++) {
+        if (!w->value[i] || !shown[i])
+            continue;
+        if (i == OPT_NESTEROV) {
+            o->nesterov = gtk_switch_get_active(GTK_SWITCH(w->value[i]));
+            continue;
+        }
+        gtk_spin_button_update(GTK_SPIN_BUTTON(w->value[i]));
+        double v = spin(w->value[i]);
+        if (i == OPT_CLIP)
+            o->clipnorm = v > 0 ? v : o->clipnorm > 0 ? -1 : o->clipnorm;
+        else
+            *opt_number(o, i) = v;
+    }
+}
+
+/* The Training group's optimizer rows (they have no rho). */
+static opt_widgets settings_opt_widgets(UnrollTrainingView *self)
+{
+    return (opt_widgets){
+        .value = {[OPT_LR] = self->lr_spin, [OPT_MOMENTUM] = self->momentum_spin,
+                  [OPT_NESTEROV] = self->nesterov_switch, [OPT_BETA1] = self->beta1_spin,
+                  [OPT_BETA2] = self->beta2_spin, [OPT_DECAY] = self->decay_spin,
+                  [OPT_CLIP] = self->clipnorm_spin},
+        .row = {[OPT_MOMENTUM] = self->momentum_row, [OPT_NESTEROV] = self->nesterov_row,
+                [OPT_BETA1] = self->beta1_row, [OPT_BETA2] = self->beta2_row,
+                [OPT_DECAY] = self->decay_row},
+    };
+}
+
+/* The paused panel's fields. */
+static opt_widgets live_opt_widgets(UnrollTrainingView *self)
+{
+    opt_widgets w;
+    memcpy(w.value, self->live_value, sizeof w.value);
+    memcpy(w.row, self->live_field, sizeof w.row);
+    return w;
+}
+
+
 static const char *combo_name(AdwComboRow *row, const char *const *names)
 {
     guint i = adw_combo_row_get_selected(row);
@@ -221,19 +318,8 @@ void unroll_training_view_get_fit(UnrollTrainingView *self, ur_fit_config *fit,
     fit->metric_accuracy = accuracy;
     fit->metric_mae = !accuracy;
     ur_optimizer_defaults(combo_name(self->optimizer_row, optimizer_names), &fit->optimizer, &ctx);
-    ur_optimizer_config *o = &fit->optimizer;
-    o->learning_rate = spin(self->lr_spin);
-    if (o->kind == UR_OPT_SGD || o->kind == UR_OPT_RMSPROP)
-        o->momentum = spin(self->momentum_spin);
-    if (o->kind == UR_OPT_SGD)
-        o->nesterov = gtk_switch_get_active(GTK_SWITCH(self->nesterov_switch));
-    if (o->kind == UR_OPT_ADAM || o->kind == UR_OPT_ADAMW) {
-        o->beta_1 = spin(self->beta1_spin);
-        o->beta_2 = spin(self->beta2_spin);
-    }
-    if (o->kind == UR_OPT_ADAMW)
-        o->weight_decay = spin(self->decay_spin);
-    o->clipnorm = spin(self->clipnorm_spin) > 0 ? spin(self->clipnorm_spin) : -1;
+    opt_widgets w = settings_opt_widgets(self);
+    read_optimizer(&w, &fit->optimizer);
     fit->batch_size = (int64_t)spin(self->batch_spin);
     fit->epochs = (int)spin(self->epochs_spin);
     fit->validation_split = spin(self->split_spin);
@@ -815,23 +901,8 @@ static void fill_live_settings(UnrollTrainingView *self)
 {
     ur_optimizer_config o;
     unroll_train_worker_get_optimizer(self->worker, &o);
-    gboolean sgd = o.kind == UR_OPT_SGD, rms = o.kind == UR_OPT_RMSPROP;
-    gboolean adam = o.kind == UR_OPT_ADAM || o.kind == UR_OPT_ADAMW;
-    const gboolean shown[LIVE_N] = {
-        [LIVE_LR] = TRUE, [LIVE_MOMENTUM] = sgd || rms, [LIVE_NESTEROV] = sgd, [LIVE_RHO] = rms,
-        [LIVE_BETA1] = adam, [LIVE_BETA2] = adam, [LIVE_DECAY] = o.kind == UR_OPT_ADAMW,
-        [LIVE_CLIP] = TRUE,
-    };
-    for (int i = 0; i < LIVE_N; i++)
-        gtk_widget_set_visible(self->live_field[i], shown[i]);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_live_spin), o.learning_rate);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->momentum_live_spin), o.momentum);
-    gtk_switch_set_active(GTK_SWITCH(self->nesterov_live_switch), o.nesterov);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->rho_live_spin), o.rho);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta1_live_spin), o.beta_1);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta2_live_spin), o.beta_2);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->decay_live_spin), o.weight_decay);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->clip_live_spin), MAX(o.clipnorm, 0));
+    opt_widgets w = live_opt_widgets(self);
+    show_optimizer(&w, &o, TRUE);
     g_autofree char *title = g_strdup_printf("%s settings from the next step",
                                              optimizer_titles[MAX(0, index_of(optimizer_names,
                                                                 ur_optimizer_name(o.kind)))]);
@@ -842,29 +913,8 @@ static void fill_live_settings(UnrollTrainingView *self)
 static void live_settings(UnrollTrainingView *self, ur_optimizer_config *o)
 {
     unroll_train_worker_get_optimizer(self->worker, o);
-    GtkWidget *spins[] = {self->lr_live_spin, self->momentum_live_spin, self->rho_live_spin,
-                          self->beta1_live_spin, self->beta2_live_spin, self->decay_live_spin,
-                          self->clip_live_spin};
-    for (size_t i = 0; i < G_N_ELEMENTS(spins); i++)
-        gtk_spin_button_update(GTK_SPIN_BUTTON(spins[i]));
-    o->learning_rate = spin(self->lr_live_spin);
-    if (o->kind == UR_OPT_SGD || o->kind == UR_OPT_RMSPROP)
-        o->momentum = spin(self->momentum_live_spin);
-    if (o->kind == UR_OPT_SGD)
-        o->nesterov = gtk_switch_get_active(GTK_SWITCH(self->nesterov_live_switch));
-    if (o->kind == UR_OPT_RMSPROP)
-        o->rho = spin(self->rho_live_spin);
-    if (o->kind == UR_OPT_ADAM || o->kind == UR_OPT_ADAMW) {
-        o->beta_1 = spin(self->beta1_live_spin);
-        o->beta_2 = spin(self->beta2_live_spin);
-    }
-    if (o->kind == UR_OPT_ADAMW)
-        o->weight_decay = spin(self->decay_live_spin);
-    /* the field says 0 for off; a clip norm set otherwise stays as it was */
-    if (spin(self->clip_live_spin) > 0)
-        o->clipnorm = spin(self->clip_live_spin);
-    else if (o->clipnorm > 0)
-        o->clipnorm = -1;
+    opt_widgets w = live_opt_widgets(self);
+    read_optimizer(&w, o);
 }
 
 gboolean unroll_training_view_apply_optimizer(UnrollTrainingView *self,
@@ -1163,19 +1213,9 @@ static void optimizer_changed(UnrollTrainingView *self)
     ur_optimizer_config o;
     ur_ctx ctx = {0};
     ur_optimizer_defaults(name, &o, &ctx);
-    gboolean sgd = o.kind == UR_OPT_SGD, rms = o.kind == UR_OPT_RMSPROP;
-    gboolean adam = o.kind == UR_OPT_ADAM || o.kind == UR_OPT_ADAMW;
-    gtk_widget_set_visible(self->momentum_row, sgd || rms);
-    gtk_widget_set_visible(self->nesterov_row, sgd);
-    gtk_widget_set_visible(self->beta1_row, adam);
-    gtk_widget_set_visible(self->beta2_row, adam);
-    gtk_widget_set_visible(self->decay_row, o.kind == UR_OPT_ADAMW);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->lr_spin), o.learning_rate);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->momentum_spin), o.momentum);
-    gtk_switch_set_active(GTK_SWITCH(self->nesterov_switch), o.nesterov);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta1_spin), o.beta_1);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->beta2_spin), o.beta_2);
-    gtk_spin_button_set_value(GTK_SPIN_BUTTON(self->decay_spin), o.weight_decay);
+    /* Keras's defaults for the new kind; the clip norm stays as chosen */
+    opt_widgets w = settings_opt_widgets(self);
+    show_optimizer(&w, &o, FALSE);
 }
 
 /* The loss row's subtitle says what Automatic chose; from-logits shows
@@ -1400,25 +1440,19 @@ static GtkWidget *build_header(UnrollTrainingView *self)
         const char *label;
         double lower, upper, step;
         int digits;
-    } live[LIVE_N] = {
-        [LIVE_LR] = {"Learning rate", 1e-6, 10, 1e-4, 6},
-        [LIVE_MOMENTUM] = {"Momentum", 0, 1, 0.01, 3},
-        [LIVE_NESTEROV] = {"Nesterov", 0, 0, 0, 0},
-        [LIVE_RHO] = {"ρ", 0, 1, 0.01, 3},
-        [LIVE_BETA1] = {"β₁", 0, 0.9999, 0.001, 4},
-        [LIVE_BETA2] = {"β₂", 0, 0.99999, 0.0001, 5},
-        [LIVE_DECAY] = {"Weight decay", 0, 1, 0.001, 4},
-        [LIVE_CLIP] = {"Clip norm", 0, 1000, 0.1, 2},
+    } live[OPT_N] = {
+        [OPT_LR] = {"Learning rate", 1e-6, 10, 1e-4, 6},
+        [OPT_MOMENTUM] = {"Momentum", 0, 1, 0.01, 3},
+        [OPT_NESTEROV] = {"Nesterov", 0, 0, 0, 0},
+        [OPT_RHO] = {"ρ", 0, 1, 0.01, 3},
+        [OPT_BETA1] = {"β₁", 0, 0.9999, 0.001, 4},
+        [OPT_BETA2] = {"β₂", 0, 0.99999, 0.0001, 5},
+        [OPT_DECAY] = {"Weight decay", 0, 1, 0.001, 4},
+        [OPT_CLIP] = {"Clip norm", 0, 1000, 0.1, 2},
     };
-    GtkWidget **widget[LIVE_N] = {
-        [LIVE_LR] = &self->lr_live_spin, [LIVE_MOMENTUM] = &self->momentum_live_spin,
-        [LIVE_NESTEROV] = &self->nesterov_live_switch, [LIVE_RHO] = &self->rho_live_spin,
-        [LIVE_BETA1] = &self->beta1_live_spin, [LIVE_BETA2] = &self->beta2_live_spin,
-        [LIVE_DECAY] = &self->decay_live_spin, [LIVE_CLIP] = &self->clip_live_spin,
-    };
-    for (int i = 0; i < LIVE_N; i++) {
+    for (int i = 0; i < OPT_N; i++) {
         GtkWidget *w;
-        if (i == LIVE_NESTEROV) {
+        if (i == OPT_NESTEROV) {
             w = gtk_switch_new();
         } else {
             w = gtk_spin_button_new_with_range(live[i].lower, live[i].upper, live[i].step);
@@ -1426,7 +1460,7 @@ static GtkWidget *build_header(UnrollTrainingView *self)
             gtk_editable_set_width_chars(GTK_EDITABLE(w), live[i].digits + 3);
         }
         gtk_widget_set_valign(w, GTK_ALIGN_CENTER);
-        *widget[i] = w;
+        self->live_value[i] = w;
         GtkWidget *label = gtk_label_new(live[i].label);
         gtk_label_set_mnemonic_widget(GTK_LABEL(label), w);
         gtk_widget_add_css_class(label, "dim-label");
