@@ -673,11 +673,10 @@ static void fill_layers(UnrollRunsView *self, GPtrArray *items, const ur_run_com
 
 /* What happened in each run: pauses, changed settings, stops, failures,
  * interruptions and resumes, in words, with their steps. */
-static void fill_events(UnrollRunsView *self, GPtrArray *items)
+static void fill_events(UnrollRunsView *self, ur_store *s, GPtrArray *items)
 {
     clear_grid(self->event_grid);
     g_ptr_array_set_size(self->event_rows, 0);
-    ur_store *s = open_store_or_toast(self);
     if (!s)
         return;
     int row = 0;
@@ -707,7 +706,6 @@ static void fill_events(UnrollRunsView *self, GPtrArray *items)
         }
         ur_run_events_free(ev, n);
     }
-    ur_store_close(s);
     if (row == 0) {
         GtkWidget *l = grid_label(self->event_grid, 0, 0,
                                   items->len > 1 ? _("Nothing happened to these runs but training")
@@ -744,13 +742,12 @@ static void chart_metric(UnrollRunsView *self, ur_store *s, UnrollChart *chart,
     g_free(label);
 }
 
-static void fill_charts(UnrollRunsView *self, GPtrArray *items)
+static void fill_charts(UnrollRunsView *self, ur_store *s, GPtrArray *items)
 {
     UnrollChart *loss = UNROLL_CHART(self->loss_chart), *acc = UNROLL_CHART(self->acc_chart);
     unroll_chart_remove_all_series(loss);
     unroll_chart_remove_all_series(acc);
     g_ptr_array_set_size(self->series_names, 0);
-    ur_store *s = open_store_or_toast(self);
     if (!s)
         return;
     gboolean has_acc = FALSE;
@@ -767,7 +764,6 @@ static void fill_charts(UnrollRunsView *self, GPtrArray *items)
         chart_metric(self, s, acc, item, i, "accuracy", UNROLL_DASH_SOLID, n == 1);
         chart_metric(self, s, acc, item, i, "val_accuracy", UNROLL_DASH_DASHED, n == 1);
     }
-    ur_store_close(s);
     gtk_widget_set_visible(self->acc_chart, has_acc);
     if (items->len > MAX_CHART_RUNS) {
         char *note = g_strdup_printf(_("The curves of the first %d selected runs are drawn"),
@@ -818,8 +814,12 @@ static void rebuild_comparison(UnrollRunsView *self)
         ur_run_compare_clear(&cmp);
     }
     g_free(rows);
-    fill_events(self, items);
-    fill_charts(self, items);
+    /* the curves and the history from one connection to the store */
+    ur_store *s = open_store_or_toast(self);
+    fill_events(self, s, items);
+    fill_charts(self, s, items);
+    if (s)
+        ur_store_close(s);
     gtk_stack_set_visible_child_name(GTK_STACK(self->compare_stack), "compare");
     g_ptr_array_unref(items);
 }
