@@ -77,22 +77,13 @@ static void print_classes(const ur_array *y)
     printf("\n");
 }
 
-static void print_columns(const char *spec)
+static void print_columns(const ur_dataset *ds)
 {
-    char **names = NULL;
-    bool *numbers = NULL;
-    int n = 0;
-    ur_ctx ctx = {0};
-    if (ur_csv_columns(spec, &names, &numbers, &n, &ctx) != UR_OK)
-        return;
     printf("%-12s", "columns");
-    for (int i = 0; i < n; i++) {
-        printf(" %s%s%s", names[i], numbers[i] ? "" : " (text)", i + 1 < n ? "," : "");
-        free(names[i]);
-    }
+    for (int i = 0; ds->columns[i]; i++)
+        printf(" %s%s%s", ds->columns[i], ds->column_numbers[i] ? "" : " (text)",
+               ds->columns[i + 1] ? "," : "");
     printf("\n");
-    free(names);
-    free(numbers);
 }
 
 static int show(const cli_command *c, const cli_args *a)
@@ -113,8 +104,8 @@ static int show(const cli_command *c, const cli_args *a)
     print_part("validation", &ds->val);
     if (ds->train.n_y == 1)
         print_classes(ds->train.y[0]);
-    if (ur_spec_is_csv(spec))
-        print_columns(spec);
+    if (ds->columns)
+        print_columns(ds);
     ur_dataset_free(ds);
     return CLI_EXIT_OK;
 }

@@ -592,6 +592,12 @@ static ur_dataset *csv_dataset(const char *spec, const char *text, size_t len, u
                  o.standardize ? " (standardized by the training rows)" : "",
                  (long long)ur_data_count(&train), valpart);
         ds->description = strdup(desc);
+        ds->columns = calloc((size_t)t.n_cols + 1, sizeof *ds->columns);
+        ds->column_numbers = calloc((size_t)t.n_cols + 1, sizeof *ds->column_numbers);
+        for (int c = 0; c < t.n_cols; c++) {
+            ds->columns[c] = strdup(t.names[c]);
+            ds->column_numbers[c] = !text_column(&t, c);
+        }
     } else {
         ur_data_clear(&train);
         ur_data_clear(&val);

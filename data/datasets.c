@@ -54,6 +54,10 @@ void ur_dataset_free(ur_dataset *ds)
         for (int i = 0; i < ds->train.n_x; i++)
             free(ds->x_names[i]);
     free(ds->x_names);
+    for (char **c = ds->columns; c && *c; c++)
+        free(*c);
+    free(ds->columns);
+    free(ds->column_numbers);
     ur_data_clear(&ds->train);
     ur_data_clear(&ds->val);
     free(ds->name);

@@ -17,6 +17,10 @@ typedef struct ur_dataset {
     /* Names of the x arrays for multi-input models ("x_<input name>"), so
      * they can be matched to Input layers; NULL entries when single. */
     char **x_names;
+    /* A CSV series' columns (NULL-terminated) and whether each holds
+     * numbers (ur_csv_columns); NULL for other datasets. */
+    char **columns;
+    bool *column_numbers;
 } ur_dataset;
 
 void ur_data_clear(ur_data *d);          /* frees the arrays, zeroes d */

@@ -236,7 +236,14 @@ static void load_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     r->ds = ur_dataset_open(job->spec, 0, &ctx);
     if (!r->ds)
         r->error = g_strdup(ctx.message);
-    if (ur_spec_is_csv(job->spec)) {
+    if (r->ds && r->ds->columns) {
+        int n = (int)g_strv_length(r->ds->columns);
+        r->columns = g_strdupv(r->ds->columns);
+        r->numbers = g_new0(gboolean, n + 1);
+        for (int i = 0; i < n; i++)
+            r->numbers[i] = r->ds->column_numbers[i];
+    } else if (ur_spec_is_csv(job->spec)) {
+        /* no series from these options: the file's columns still, to change them */
         char **names = NULL;
         bool *numbers = NULL;
         int n = 0;
