@@ -23,12 +23,18 @@ int ur_run_row_metric_index(const ur_run_row *r, const char *name)
 
 /* ------------------------------------------------------------- events */
 
-/* A setting's value in words: a number (%g; a negative clip is "off"), a
- * boolean, a string. */
+/* clipnorm, global_clipnorm or clipvalue at a negative value: off */
+static bool clip_off(const char *name, const ur_value *v)
+{
+    return v->type == UR_VALUE_NUMBER && v->u.num < 0 && strstr(name, "clip");
+}
+
+/* A setting's value in words: a number (%g; a clipping that is off: "off"),
+ * a boolean, a string. */
 static void describe_value(char *buf, size_t size, const char *name, const ur_value *v)
 {
     if (v && v->type == UR_VALUE_NUMBER)
-        snprintf(buf, size, v->u.num < 0 && strstr(name, "clip") ? "off" : "%g", v->u.num);
+        snprintf(buf, size, clip_off(name, v) ? "off" : "%g", v->u.num);
     else if (v && v->type == UR_VALUE_BOOL)
         snprintf(buf, size, "%s", v->u.b ? "true" : "false");
     else if (v && v->type == UR_VALUE_STRING)
@@ -148,9 +154,7 @@ static const ur_value *object_get(const ur_value *obj, const char *key)
  * as JSON. */
 static char *value_text(const char *key, const ur_value *v)
 {
-    if (v->type == UR_VALUE_NUMBER && v->u.num < 0 && strncmp(key, "clip", 4) == 0)
-        return strdup("off");
-    if (v->type == UR_VALUE_NUMBER && v->u.num < 0 && strcmp(key, "global_clipnorm") == 0)
+    if (clip_off(key, v))
         return strdup("off");
     return v->type == UR_VALUE_STRING ? strdup(v->u.str) : ur_json_write(v, -1);
 }
